@@ -1,0 +1,3 @@
+"""Built-in adapters; importing this package registers them."""
+
+from signalroom.ingest.adapters import jsonl  # noqa: F401

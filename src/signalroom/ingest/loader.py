@@ -1,0 +1,330 @@
+"""The load loop: files → adapter → validation → batches committed to the warehouse.
+
+Every batch is one transaction, so a crash loses at most the batch in flight; records are keyed
+by (source, id) and unchanged ones are skipped, so rerunning the same files completes the load
+without duplicating anything.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from signalroom.ingest.adapters.base import (
+    Adapter,
+    Candidate,
+    Item,
+    ReadLimits,
+    Rejected,
+    registry,
+)
+from signalroom.ingest.reading import raw_text
+from signalroom.ingest.validation import Problem, Record, validate
+from signalroom.interchange.models import Event
+from signalroom.store.batch import QuarantineItem, RecordBatch
+from signalroom.store.warehouse import LoadSummary, Store
+
+DEFAULT_BATCH_SIZE = 5_000
+SNIFF_BYTES = 64 * 1024
+
+
+class IngestError(ValueError):
+    """The load cannot start: a path is missing, a format unknown, an option misplaced."""
+
+
+class Progress(Protocol):
+    def start_file(self, path: Path, size: int) -> None: ...
+    def advance(self, nbytes: int) -> None: ...
+
+
+@dataclass
+class FilePlan:
+    path: Path
+    format: str
+
+
+def record_key(record: Record, digest: str) -> tuple[str, str]:
+    """The (kind, id) a record is stored under; events without an id are keyed by content."""
+    if isinstance(record, Event):
+        return record.kind, record.id or f"evt-{digest}"
+    return record.kind, record.id
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, and the files below folders named (sorted, hidden ones skipped)."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            found.append(path)
+        elif path.exists():
+            raise IngestError(f"{path} is neither a file nor a folder")
+        else:
+            raise IngestError(f"no such file or folder: {path}")
+    if not found:
+        raise IngestError("no files to ingest in " + ", ".join(str(p) for p in paths))
+    return found
+
+
+def detect_format(path: Path) -> str:
+    """The adapter that recognises this file, for --format auto."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if not head.strip():
+        # An empty file is read by the adapter its extension suggests, which reports it.
+        for name, cls in registry().items():
+            if path.suffix.lower() in cls.extensions:
+                return name
+        return "jsonl"
+    for name, cls in registry().items():
+        if cls.sniff(path, head):
+            return name
+    raise IngestError(
+        f"cannot tell the format of {path}; name it with --format "
+        f"({', '.join(sorted(registry()))})"
+    )
+
+
+def build_adapter(fmt: str, options: dict[str, Any]) -> Adapter:
+    adapters = registry()
+    if fmt not in adapters:
+        raise IngestError(f"unknown format {fmt!r}; expected auto or one of {', '.join(sorted(adapters))}")
+    cls = adapters[fmt]
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = set(given) - accepted
+    if unknown:
+        raise IngestError(
+            f"option(s) {', '.join(sorted(unknown))} do not apply to the {fmt} format"
+        )
+    return cls(**given)
+
+
+@dataclass
+class Loader:
+    """Loads files into a store. One instance per command; it holds no state between loads."""
+
+    store: Store
+    batch_size: int = DEFAULT_BATCH_SIZE
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    progress: Progress | None = None
+    on_batch: Callable[[LoadSummary], None] | None = None
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        fmt: str = "auto",
+        source: str | None = None,
+        adapter_options: dict[str, Any] | None = None,
+    ) -> list[LoadSummary]:
+        files = expand_paths(paths)
+        plans = [FilePlan(p, fmt if fmt != "auto" else detect_format(p)) for p in files]
+        groups: dict[str, list[Path]] = {}
+        for plan in plans:
+            groups.setdefault(plan.format, []).append(plan.path)
+        options = adapter_options or {}
+        adapters = {name: build_adapter(name, options) for name in groups} if fmt == "auto" else {
+            fmt: build_adapter(fmt, options)
+        }
+        summaries = []
+        with _paused_gc():
+            for name, group in groups.items():
+                summaries.append(self._load(adapters[name], group, source or name))
+        return summaries
+
+    def _load(self, adapter: Adapter, files: list[Path], source: str) -> LoadSummary:
+        ordered = adapter.plan(files, self.limits)
+        load_id = self.store.begin_load(source, adapter.name, [str(p) for p in ordered])
+        summary = LoadSummary(load_id, source, adapter.name, [str(p) for p in ordered], "running")
+        writer = _BatchWriter(self.store, adapter.name, summary, self.on_batch)
+        try:
+            for path in ordered:
+                self._load_file(adapter, path, summary, writer)
+            writer.close()
+        except BaseException as exc:
+            writer.abandon()
+            summary.status = "failed"
+            summary.error = f"{type(exc).__name__}: {exc}"
+            self.store.finish_load(summary)
+            raise
+        summary.status = "completed"
+        self.store.finish_load(summary)
+        return summary
+
+    def _load_file(self, adapter: Adapter, path: Path, summary: LoadSummary, writer: _BatchWriter) -> None:
+        if self.progress:
+            self.progress.start_file(path, path.stat().st_size)
+        batch = RecordBatch(summary.source, summary.load_id)
+        seen: dict[tuple[str, str], str] = {}
+        records_before = summary.records_read
+        for item in adapter.read(path, self.limits):
+            summary.records_read += 1
+            self.take(item, batch, seen, summary.reasons)
+            if self.progress:
+                self.progress.advance(len(item.raw) + 1)
+            if len(batch) >= self.batch_size:
+                writer.put(batch)
+                batch = RecordBatch(summary.source, summary.load_id)
+        writer.put(batch)
+        # Quarantine entries are settled only once every batch of this file is committed.
+        writer.wait()
+        if summary.records_read == records_before:
+            summary.warnings.append(f"{path}: no records (the file is empty)")
+        self.store.resolve_reloaded(summary.source, adapter.name, str(path), summary.load_id)
+
+    def take(
+        self,
+        item: Item,
+        batch: RecordBatch,
+        seen: dict[tuple[str, str], str],
+        reasons: Counter[str],
+    ) -> None:
+        """Validate one item into the batch, or put it in the batch's quarantine."""
+        if isinstance(item, Rejected):
+            self._reject(batch, item, item.code, item.reason, item.field, reasons)
+            return
+        outcome = validate(item.payload)
+        if isinstance(outcome, Problem):
+            problem = outcome
+            if problem.code == "malformed_json" and isinstance(item.raw, bytes):
+                try:
+                    item.raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    problem = Problem(
+                        "invalid_utf8", None, f"invalid UTF-8 at byte {exc.start} of {item.location}"
+                    )
+            self._reject(batch, item, problem.code, problem.reason, problem.field, reasons)
+            return
+        record, digest = outcome
+        key = record_key(record, digest)
+        first = seen.get(key)
+        if first is not None:
+            self._reject(
+                batch,
+                item,
+                "duplicate_id",
+                f"duplicate {key[0]} id {key[1]!r} in this file (first at {first}); "
+                "the first one was kept",
+                "id",
+                reasons,
+            )
+            return
+        seen[key] = item.location
+        batch.add(record, digest)
+
+    @staticmethod
+    def _reject(
+        batch: RecordBatch,
+        item: Candidate | Rejected,
+        code: str,
+        reason: str,
+        field_name: str | None,
+        reasons: Counter[str],
+    ) -> None:
+        raw = raw_text(item.raw)
+        size = item.raw_bytes if isinstance(item, Rejected) and item.raw_bytes is not None else len(
+            item.raw if isinstance(item.raw, bytes) else item.raw.encode("utf-8", "surrogatepass")
+        )
+        truncated = isinstance(item, Rejected) and item.raw_truncated
+        batch.quarantine.append(
+            QuarantineItem(item.file, item.location, item.line, code, reason, raw, size, truncated, field_name)
+        )
+        reasons[code] += 1
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """Ingest allocates millions of short-lived, acyclic objects; the cyclic collector walking
+    them costs more than the parsing. Reference counting frees them; young generations are
+    still collected after each batch (see _BatchWriter.put)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _BatchWriter:
+    """Commits batches on a background thread so DuckDB works while the next batch is parsed.
+
+    One batch may wait while one is written: memory stays bounded by two batches.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        fmt: str,
+        summary: LoadSummary,
+        on_batch: Callable[[LoadSummary], None] | None,
+    ) -> None:
+        self._store = store
+        self._fmt = fmt
+        self._summary = summary
+        self._on_batch = on_batch
+        self._queue: queue.Queue[RecordBatch | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="signalroom-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                if batch is None:
+                    return
+                if self._error is None:
+                    counts = self._store.write_batch(batch, self._fmt)
+                    self._summary.counts.add(counts)
+                    if self._on_batch:
+                        self._on_batch(self._summary)
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def put(self, batch: RecordBatch) -> None:
+        self._check()
+        if len(batch):
+            self._queue.put(batch)
+            gc.collect(1)
+
+    def wait(self) -> None:
+        self._queue.join()
+        self._check()
+
+    def close(self) -> None:
+        self.wait()
+        self._queue.put(None)
+        self._thread.join()
+
+    def abandon(self) -> None:
+        """Stop after the batch in flight; nothing queued behind it is written."""
+        try:
+            while True:
+                self._queue.get_nowait()
+                self._queue.task_done()
+        except queue.Empty:
+            pass
+        self._queue.put(None)
+        self._thread.join()
