@@ -62,7 +62,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, and the files below folders named (sorted, hidden ones skipped)."""
     found: list[Path] = []
     for given in paths:
-        path = Path(given)
+        path = Path(given).absolute()
         if path.is_dir():
             found.extend(
                 p
@@ -138,18 +138,18 @@ class Loader:
         for plan in plans:
             groups.setdefault(plan.format, []).append(plan.path)
         options = adapter_options or {}
-        adapters = {name: build_adapter(name, options) for name in groups} if fmt == "auto" else {
-            fmt: build_adapter(fmt, options)
-        }
+        adapters = {name: build_adapter(name, options) for name in groups}
         summaries = []
         with _paused_gc():
             for name, group in groups.items():
-                summaries.append(self._load(adapters[name], group, source or name))
+                summaries.append(self._load(adapters[name], group, source or name, options))
         return summaries
 
-    def _load(self, adapter: Adapter, files: list[Path], source: str) -> LoadSummary:
+    def _load(
+        self, adapter: Adapter, files: list[Path], source: str, options: dict[str, Any]
+    ) -> LoadSummary:
         ordered = adapter.plan(files, self.limits)
-        load_id = self.store.begin_load(source, adapter.name, [str(p) for p in ordered])
+        load_id = self.store.begin_load(source, adapter.name, [str(p) for p in ordered], options)
         summary = LoadSummary(load_id, source, adapter.name, [str(p) for p in ordered], "running")
         writer = _BatchWriter(self.store, adapter.name, summary, self.on_batch)
         try:
@@ -157,7 +157,8 @@ class Loader:
                 self._load_file(adapter, path, summary, writer)
             writer.close()
         except BaseException as exc:
-            writer.abandon()
+            # Batches already handed over are whole and valid: commit them before giving up.
+            writer.stop()
             summary.status = "failed"
             summary.error = f"{type(exc).__name__}: {exc}"
             self.store.finish_load(summary)
@@ -318,13 +319,8 @@ class _BatchWriter:
         self._queue.put(None)
         self._thread.join()
 
-    def abandon(self) -> None:
-        """Stop after the batch in flight; nothing queued behind it is written."""
-        try:
-            while True:
-                self._queue.get_nowait()
-                self._queue.task_done()
-        except queue.Empty:
-            pass
+    def stop(self) -> None:
+        """Write what is queued (unless writing already failed), then end the thread."""
+        self._queue.join()
         self._queue.put(None)
         self._thread.join()

@@ -41,6 +41,7 @@ def iter_lines(path: Path, max_bytes: int) -> Iterator[Line]:
                     rest = handle.readline(_CHUNK)
                     size += len(rest)
                     if not rest or rest.endswith(b"\n"):
+                        size -= len(rest) - len(rest.rstrip(b"\r\n"))
                         break
                 yield Line(number, kept, size, True)
                 continue

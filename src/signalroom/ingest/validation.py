@@ -72,8 +72,12 @@ def _describe(error: ErrorDetails) -> Problem:
         message = "missing field kind (one of interaction, event, survey, customer)"
         field = "kind"
     elif kind == "union_tag_invalid":
-        message = f"unknown kind {shown} (expected interaction, event, survey or customer)"
+        tag = (error.get("ctx") or {}).get("tag")
+        message = f"unknown kind {tag!r} (expected interaction, event, survey or customer)"
         field = "kind"
+    elif kind == "json_invalid":
+        detail = (error.get("ctx") or {}).get("error", error["msg"])
+        message = f"malformed JSON: {detail}"
     elif kind == "timezone_aware":
         message = f"{where}: timestamp {shown} has no UTC offset (write e.g. 2026-03-02T09:15:00+01:00)"
     elif kind.startswith("datetime"):

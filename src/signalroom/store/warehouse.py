@@ -111,6 +111,8 @@ class Store:
             raise StoreError(f"cannot create the warehouse {db_path}: folder {db_path.parent} does not exist")
         try:
             con = duckdb.connect(str(db_path), read_only=read_only)
+            # Dates and days are computed in UTC or, explicitly, in the record's own offset.
+            con.execute("SET TimeZone = 'UTC'")
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the warehouse {db_path}: {exc}") from exc
         store = cls(con, db_path, read_only=read_only)
@@ -150,7 +152,9 @@ class Store:
 
     # -- loads ------------------------------------------------------------------------------
 
-    def begin_load(self, source: str, fmt: str, paths: list[str]) -> int:
+    def begin_load(
+        self, source: str, fmt: str, paths: list[str], options: dict[str, Any] | None = None
+    ) -> int:
         con = self._con
         row = fetch_one(con, "SELECT nextval('load_ids')")
         assert row is not None
@@ -166,9 +170,9 @@ class Store:
             [source, fmt],
         )
         con.execute(
-            "INSERT INTO loads (load_id, source, format, paths, started_at, status) "
-            "VALUES (?, ?, ?, ?, now(), 'running')",
-            [load_id, source, fmt, paths],
+            "INSERT INTO loads (load_id, source, format, paths, options, started_at, status) "
+            "VALUES (?, ?, ?, ?, ?, now(), 'running')",
+            [load_id, source, fmt, paths, orjson.dumps(options or {}).decode()],
         )
         con.execute("COMMIT")
         # Tables where this source had no rows: until a key repeats, their batches are plain inserts.

@@ -16,6 +16,7 @@ CREATE TABLE loads (
     source       VARCHAR NOT NULL,
     format       VARCHAR NOT NULL,
     paths        VARCHAR[] NOT NULL,
+    options      JSON,                      -- the adapter options, so a quarantine retry maps alike
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
     status       VARCHAR NOT NULL,          -- running | completed | failed

@@ -1,0 +1,25 @@
+"""The `signalroom` command."""
+
+from __future__ import annotations
+
+import typer
+
+from signalroom.cli import quarantine
+from signalroom.cli.ingest import ingest
+from signalroom.cli.schema import schema
+from signalroom.cli.stats import stats
+
+app = typer.Typer(
+    name="signalroom",
+    help="signalroom: every customer interaction on every channel, turned into signals people act on.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(ingest)
+app.command()(stats)
+app.command()(schema)
+app.add_typer(quarantine.app, name="quarantine")
+
+
+def main() -> None:
+    app()
