@@ -25,7 +25,7 @@ def stats(db: DbOption = None, json: JsonOption = False) -> None:
         ("self-service events", result.events),
         ("surveys", result.surveys),
         ("customer profiles", result.customer_profiles),
-        ("customer references", result.customer_references),
+        *((f"customer {kind}s seen", n) for kind, n in result.customer_identifiers.items() if n),
         ("agents", result.agents),
         ("teams", result.teams),
         ("loads", result.loads),

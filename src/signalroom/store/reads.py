@@ -45,7 +45,7 @@ class Stats:
     events: int
     surveys: int
     customer_profiles: int
-    customer_references: int
+    customer_identifiers: dict[str, int]
     agents: int
     teams: int
     first_contact: datetime | None
@@ -94,6 +94,21 @@ def list_loads(store: Store, limit: int = 20) -> list[LoadInfo]:
     return [_load_info(r) for r in rows]
 
 
+_IDENTIFIER_KINDS = ("id", "email", "phone", "handle", "account")
+
+
+def _identifier_counts(store: Store) -> dict[str, int]:
+    """Distinct identifier values seen, per kind, across records and profiles (before stitching)."""
+    parts = [
+        f"SELECT '{kind}' AS kind, customer_{kind} AS value FROM {table} WHERE customer_{kind} IS NOT NULL"
+        for table in ("interactions", "events", "surveys")
+        for kind in _IDENTIFIER_KINDS
+    ]
+    parts.append("SELECT kind, value FROM customer_identifiers")
+    found = _pairs(store, f"SELECT kind, count(DISTINCT value) FROM ({' UNION ALL '.join(parts)}) GROUP BY kind")
+    return {kind: found.get(kind, 0) for kind in _IDENTIFIER_KINDS}
+
+
 def warehouse_stats(store: Store) -> Stats:
     con = store.connection
     day = _LOCAL_DAY.format(col="started_at")
@@ -114,12 +129,7 @@ def warehouse_stats(store: Store) -> Stats:
         events=_count(store, "SELECT count(*) FROM events"),
         surveys=_count(store, "SELECT count(*) FROM surveys"),
         customer_profiles=_count(store, "SELECT count(*) FROM customers"),
-        customer_references=_count(
-            store,
-            "SELECT count(*) FROM (SELECT DISTINCT customer_id, customer_email, customer_phone, "
-            "customer_handle, customer_account FROM interactions UNION SELECT DISTINCT customer_id, "
-            "customer_email, customer_phone, customer_handle, customer_account FROM events)",
-        ),
+        customer_identifiers=_identifier_counts(store),
         agents=_count(store, "SELECT count(*) FROM agents"),
         teams=_count(store, "SELECT count(DISTINCT team) FROM agents"),
         first_contact=first,
