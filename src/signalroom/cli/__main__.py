@@ -1,0 +1,3 @@
+from signalroom.cli.app import main
+
+main()
