@@ -75,6 +75,9 @@ class Adapter(ABC):
     # File name endings this adapter reads, for documentation and auto-detection.
     extensions: ClassVar[tuple[str, ...]] = (".json",)
 
+    def __init__(self) -> None:
+        """Adapters without options take none; those with options define their own."""
+
     @classmethod
     @abstractmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
