@@ -21,18 +21,89 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
 
-WORDS = (
-    "card declined abroad travel payment app login password reset bill higher than expected roaming "
-    "charge direct debit failed refund status address change upgrade plan broadband outage fraud alert "
-    "overdraft loan statement fee transfer account locked pin blocked contactless limit cheque deposit "
-    "hello thanks please could you help me with my I tried already the website said error again since "
-    "yesterday last week this morning sorry for the wait let me check that for you one moment"
-).split()
+WORDS = [
+    "card",
+    "declined",
+    "abroad",
+    "travel",
+    "payment",
+    "app",
+    "login",
+    "password",
+    "reset",
+    "bill",
+    "higher",
+    "than",
+    "expected",
+    "roaming",
+    "charge",
+    "direct",
+    "debit",
+    "failed",
+    "refund",
+    "status",
+    "address",
+    "change",
+    "upgrade",
+    "plan",
+    "broadband",
+    "outage",
+    "fraud",
+    "alert",
+    "overdraft",
+    "loan",
+    "statement",
+    "fee",
+    "transfer",
+    "account",
+    "locked",
+    "pin",
+    "blocked",
+    "contactless",
+    "limit",
+    "cheque",
+    "deposit",
+    "hello",
+    "thanks",
+    "please",
+    "could",
+    "you",
+    "help",
+    "me",
+    "with",
+    "my",
+    "I",
+    "tried",
+    "already",
+    "the",
+    "website",
+    "said",
+    "error",
+    "again",
+    "since",
+    "yesterday",
+    "last",
+    "week",
+    "this",
+    "morning",
+    "sorry",
+    "for",
+    "the",
+    "wait",
+    "let",
+    "me",
+    "check",
+    "that",
+    "for",
+    "you",
+    "one",
+    "moment",
+]
 CHANNELS = ("voice", "voice", "voice", "chat", "chat", "email", "social", "messaging")
 
 
@@ -44,12 +115,14 @@ def make_interaction(rng: random.Random, index: int, base: datetime) -> dict:
         length = rng.randint(6, 16)
         text = " ".join(rng.choice(WORDS) for _ in range(length))
         duration = length * 380
-        turns.append({
-            "speaker": "agent" if t % 2 == 0 else "customer",
-            "text": text,
-            "offset_ms": offset,
-            "end_ms": offset + duration,
-        })
+        turns.append(
+            {
+                "speaker": "agent" if t % 2 == 0 else "customer",
+                "text": text,
+                "offset_ms": offset,
+                "end_ms": offset + duration,
+            }
+        )
         offset += duration + rng.randint(100, 900)
     record = {
         "kind": "interaction",
@@ -57,12 +130,18 @@ def make_interaction(rng: random.Random, index: int, base: datetime) -> dict:
         "channel": rng.choice(CHANNELS),
         "started_at": started.isoformat(),
         "ended_at": (started + timedelta(milliseconds=offset)).isoformat(),
-        "customer": {"id": f"cus-{rng.randint(1, index // 3 + 10)}", "phone": f"+44770090{rng.randint(0, 9999):04d}"},
+        "customer": {
+            "id": f"cus-{rng.randint(1, index // 3 + 10)}",
+            "phone": f"+44770090{rng.randint(0, 9999):04d}",
+        },
         "agent": {"id": f"ag-{rng.randint(1, 250)}", "team": f"team-{rng.randint(1, 20)}"},
         "queue": rng.choice(("cards", "billing", "tech", "retention")),
         "direction": "inbound",
         "turns": turns,
-        "events_in_call": [{"type": "hold_start", "offset_ms": 4000}, {"type": "hold_end", "offset_ms": 9000}],
+        "events_in_call": [
+            {"type": "hold_start", "offset_ms": 4000},
+            {"type": "hold_end", "offset_ms": 9000},
+        ],
         "outcome": {"resolved": rng.random() < 0.7},
     }
     if index % 5 == 0:
@@ -100,9 +179,7 @@ print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource
 
 
 def ingest_once(db: Path, data: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(db), str(data)], check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-c", CHILD, str(db), str(data)], check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
 
 
@@ -116,7 +193,8 @@ def machine() -> dict:
                 cpu = line.split(":", 1)[1].strip()
                 break
         mem_kb = next(
-            int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
             if line.startswith("MemTotal")
         )
     except OSError:
@@ -141,15 +219,18 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
     args = parser.parse_args()
 
-    results: dict = {"machine": machine(), "when": datetime.now(timezone.utc).isoformat(), "runs": []}
+    results: dict = {"machine": machine(), "when": datetime.now(UTC).isoformat(), "runs": []}
     with tempfile.TemporaryDirectory(dir=args.work) as scratch:
         work = Path(scratch)
         for size in args.sizes:
             data = work / f"interactions-{size}.jsonl"
             started = time.perf_counter()
             generate(data, size)
-            print(f"generated {size:,} interactions ({data.stat().st_size / 1e6:,.0f} MB) "
-                  f"in {time.perf_counter() - started:.1f} s", flush=True)
+            print(
+                f"generated {size:,} interactions ({data.stat().st_size / 1e6:,.0f} MB) "
+                f"in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             repeats = args.repeat if size < 1_000_000 else 1
             runs = []
             for attempt in range(repeats):
@@ -157,8 +238,10 @@ def main() -> None:
                 run = ingest_once(db, data)
                 assert run["summary"]["inserted"] == size, run["summary"]
                 runs.append(run)
-                print(f"  {size:,}: {size / run['seconds']:,.0f} interactions/s, "
-                      f"peak {run['peak_rss_mb']:,.0f} MB", flush=True)
+                print(
+                    f"  {size:,}: {size / run['seconds']:,.0f} interactions/s, peak {run['peak_rss_mb']:,.0f} MB",
+                    flush=True,
+                )
             rates = [size / r["seconds"] for r in runs]
             entry = {
                 "size": size,
@@ -192,7 +275,7 @@ def main() -> None:
             for db in work.glob("*.duckdb*"):
                 db.unlink()
     args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"ingest-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.json"
+    out = args.out / f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nresults: {out}")
     print("| interactions | median interactions/s | runs | peak memory |")

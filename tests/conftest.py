@@ -28,11 +28,24 @@ def interaction(id: str = "c-1", **overrides: Any) -> dict[str, Any]:
         "direction": "inbound",
         "language": "en-GB",
         "turns": [
-            {"speaker": "agent", "text": "Thanks for calling, this call may be recorded.", "offset_ms": 0, "end_ms": 2500},
-            {"speaker": "customer", "text": "My card was declined in Spain.", "offset_ms": 2600, "end_ms": 5000},
+            {
+                "speaker": "agent",
+                "text": "Thanks for calling, this call may be recorded.",
+                "offset_ms": 0,
+                "end_ms": 2500,
+            },
+            {
+                "speaker": "customer",
+                "text": "My card was declined in Spain.",
+                "offset_ms": 2600,
+                "end_ms": 5000,
+            },
             {"speaker": "agent", "text": "Let me check that for you.", "offset_ms": 5200, "end_ms": 7000},
         ],
-        "events_in_call": [{"type": "hold_start", "offset_ms": 7100}, {"type": "hold_end", "offset_ms": 37100}],
+        "events_in_call": [
+            {"type": "hold_start", "offset_ms": 7100},
+            {"type": "hold_end", "offset_ms": 37100},
+        ],
         "outcome": {"resolved": True, "disposition": "card_unblocked"},
         "survey": {"csat": 4, "comment": "quick"},
         "attributes": {"crm_case": "K-1"},
@@ -73,6 +86,15 @@ def count(store: Store, table: str) -> int:
 
 
 def table_counts(store: Store) -> dict[str, int]:
-    tables = ["interactions", "turns", "call_events", "events", "surveys", "customers",
-              "customer_identifiers", "agents", "quarantine"]
+    tables = [
+        "interactions",
+        "turns",
+        "call_events",
+        "events",
+        "surveys",
+        "customers",
+        "customer_identifiers",
+        "agents",
+        "quarantine",
+    ]
     return {t: count(store, t) for t in tables}

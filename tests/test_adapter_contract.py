@@ -16,7 +16,12 @@ ADAPTERS = sorted(registry().items())
 
 def test_the_issue_formats_are_registered() -> None:
     assert {name for name, _ in ADAPTERS} >= {
-        "jsonl", "utterance-csv", "contact-lens", "ccai", "genesys", "zendesk",
+        "jsonl",
+        "utterance-csv",
+        "contact-lens",
+        "ccai",
+        "genesys",
+        "zendesk",
     }
 
 

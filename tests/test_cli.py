@@ -21,14 +21,28 @@ def run(*args: str, env: dict[str, str] | None = None):
 @pytest.fixture
 def loaded(tmp_path: Path) -> tuple[Path, Path]:
     db = tmp_path / "w.duckdb"
-    data = write_jsonl(tmp_path / "in.jsonl", [
-        interaction("c-1"),
-        interaction("c-2", channel="chat", started_at="2026-03-03T23:30:00-05:00", ended_at=None,
-                    agent={"id": "ag-9", "team": "Digital"}),
-        '{"kind": "interaction", "id": "broken"',
-        interaction("c-3", channel="fax"),
-        {"kind": "event", "id": "e-1", "customer": {"id": "cus-1"}, "at": "2026-03-02T08:00:00Z", "type": "login_failed"},
-    ])
+    data = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            interaction("c-1"),
+            interaction(
+                "c-2",
+                channel="chat",
+                started_at="2026-03-03T23:30:00-05:00",
+                ended_at=None,
+                agent={"id": "ag-9", "team": "Digital"},
+            ),
+            '{"kind": "interaction", "id": "broken"',
+            interaction("c-3", channel="fax"),
+            {
+                "kind": "event",
+                "id": "e-1",
+                "customer": {"id": "cus-1"},
+                "at": "2026-03-02T08:00:00Z",
+                "type": "login_failed",
+            },
+        ],
+    )
     result = run("ingest", str(data), "--db", str(db), "--source", "crm", "--json")
     assert result.exit_code == 0, result.output
     return db, data
@@ -39,11 +53,23 @@ def test_ingest_json_summary(loaded: tuple[Path, Path]) -> None:
     result = run("ingest", str(data), "--db", str(db), "--source", "crm", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
-        "loads": [{
-            "load_id": 2, "source": "crm", "format": "jsonl", "paths": [str(data)], "status": "completed",
-            "read": 5, "inserted": 0, "updated": 0, "unchanged": 3, "quarantined": 2,
-            "reasons": {"malformed_json": 1, "unknown_channel": 1}, "error": None, "warnings": [],
-        }]
+        "loads": [
+            {
+                "load_id": 2,
+                "source": "crm",
+                "format": "jsonl",
+                "paths": [str(data)],
+                "status": "completed",
+                "read": 5,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 3,
+                "quarantined": 2,
+                "reasons": {"malformed_json": 1, "unknown_channel": 1},
+                "error": None,
+                "warnings": [],
+            }
+        ]
     }
 
 
@@ -76,7 +102,10 @@ def test_stats_json(loaded: tuple[Path, Path]) -> None:
         "last_contact": "2026-03-04T04:30:00+00:00",
         "by_channel": {"chat": 1, "voice": 1},
         # c-2 started at 23:30 on the 3rd in its own offset, though it was the 4th in UTC.
-        "by_day": [{"date": "2026-03-02", "total": 1, "voice": 1}, {"date": "2026-03-03", "total": 1, "chat": 1}],
+        "by_day": [
+            {"date": "2026-03-02", "total": 1, "voice": 1},
+            {"date": "2026-03-03", "total": 1, "chat": 1},
+        ],
         "events_by_type": {"login_failed": 1},
         "sources": {"crm": 2},
         "loads": 1,
@@ -105,7 +134,8 @@ def test_quarantine_list_show_and_retry_with_correction(loaded: tuple[Path, Path
     listing = json.loads(run("quarantine", "list", "--db", str(db), "--json").stdout)
     assert listing["total"] == 2
     assert [(e["id"], e["line"], e["reason_code"], e["field"]) for e in listing["entries"]] == [
-        (1, 3, "malformed_json", None), (2, 4, "unknown_channel", "channel"),
+        (1, 3, "malformed_json", None),
+        (2, 4, "unknown_channel", "channel"),
     ]
     assert "raw" not in listing["entries"][0]
     only = json.loads(run("quarantine", "list", "--db", str(db), "--json", "--reason", "unknown_channel").stdout)
@@ -176,7 +206,14 @@ def test_schema_command(tmp_path: Path) -> None:
 
 
 def test_help_everywhere() -> None:
-    for args in (["--help"], ["ingest", "--help"], ["stats", "--help"], ["schema", "--help"],
-                 ["quarantine", "--help"], ["quarantine", "list", "--help"], ["quarantine", "retry", "--help"]):
+    for args in (
+        ["--help"],
+        ["ingest", "--help"],
+        ["stats", "--help"],
+        ["schema", "--help"],
+        ["quarantine", "--help"],
+        ["quarantine", "list", "--help"],
+        ["quarantine", "retry", "--help"],
+    ):
         result = run(*args)
         assert result.exit_code == 0 and "Usage" in result.output

@@ -21,8 +21,18 @@ def test_killed_ingest_loses_nothing_committed_and_a_rerun_completes(tmp_path: P
     total = 6_000
     data = write_jsonl(tmp_path / "big.jsonl", [interaction(f"c-{i}") for i in range(total)])
     db = tmp_path / "w.duckdb"
-    command = [sys.executable, "-m", "signalroom.cli", "ingest", str(data), "--db", str(db),
-               "--batch-size", "200", "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "signalroom.cli",
+        "ingest",
+        str(data),
+        "--db",
+        str(db),
+        "--batch-size",
+        "200",
+        "--json",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # Kill it once some batches are committed (the WAL grows) but before the end.
     deadline = time.monotonic() + 60

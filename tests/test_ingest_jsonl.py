@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -27,9 +27,19 @@ def test_stores_every_field_of_an_interaction(store: Store, tmp_path: Path) -> N
     path = write_jsonl(tmp_path / "a.jsonl", [interaction(unknown_top="kept")])
     summary = ingest(store, path)
     assert summary.to_dict() | {"paths": None} == {
-        "load_id": 1, "source": "test", "format": "jsonl", "paths": None, "status": "completed",
-        "read": 1, "inserted": 1, "updated": 0, "unchanged": 0, "quarantined": 0,
-        "reasons": {}, "error": None, "warnings": [],
+        "load_id": 1,
+        "source": "test",
+        "format": "jsonl",
+        "paths": None,
+        "status": "completed",
+        "read": 1,
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "quarantined": 0,
+        "reasons": {},
+        "error": None,
+        "warnings": [],
     }
     [row] = rows(
         store,
@@ -38,10 +48,24 @@ def test_stores_every_field_of_an_interaction(store: Store, tmp_path: Path) -> N
         "attributes FROM interactions",
     )
     assert row == (
-        "test", "c-1", "voice",
-        datetime(2026, 3, 2, 8, 15, tzinfo=timezone.utc), datetime(2026, 3, 2, 8, 22, 30, tzinfo=timezone.utc),
-        60, "cus-1", "+447700900123", "Ann Lee", "ag-7", "Cards", "cards", "inbound", "en-GB", True,
-        "card_unblocked", 3, '{"unknown_top":"kept","crm_case":"K-1"}',
+        "test",
+        "c-1",
+        "voice",
+        datetime(2026, 3, 2, 8, 15, tzinfo=UTC),
+        datetime(2026, 3, 2, 8, 22, 30, tzinfo=UTC),
+        60,
+        "cus-1",
+        "+447700900123",
+        "Ann Lee",
+        "ag-7",
+        "Cards",
+        "cards",
+        "inbound",
+        "en-GB",
+        True,
+        "card_unblocked",
+        3,
+        '{"unknown_top":"kept","crm_case":"K-1"}',
     )
     assert rows(store, "SELECT seq, speaker, text, offset_ms, end_ms FROM turns ORDER BY seq") == [
         (0, "agent", "Thanks for calling, this call may be recorded.", 0, 2500),
@@ -49,7 +73,8 @@ def test_stores_every_field_of_an_interaction(store: Store, tmp_path: Path) -> N
         (2, "agent", "Let me check that for you.", 5200, 7000),
     ]
     assert rows(store, "SELECT type, offset_ms FROM call_events ORDER BY seq") == [
-        ("hold_start", 7100), ("hold_end", 37100),
+        ("hold_start", 7100),
+        ("hold_end", 37100),
     ]
     assert rows(store, "SELECT id, interaction_id, embedded, csat, comment FROM surveys") == [
         ("c-1/survey", "c-1", True, 4, "quick"),
@@ -58,19 +83,51 @@ def test_stores_every_field_of_an_interaction(store: Store, tmp_path: Path) -> N
 
 
 def test_events_surveys_and_customers(store: Store, tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "mixed.jsonl", [
-        {"kind": "customer", "id": "cus-1", "emails": ["ann@example.com"], "phones": ["+447700900123"],
-         "handles": ["@ann"], "accounts": ["12345678"], "name": "Ann", "segment": "retail", "value": 1200},
-        {"kind": "event", "customer": {"id": "cus-1"}, "at": "2026-03-02T08:00:00Z", "type": "password_reset_failed",
-         "channel": "web", "properties": {"step": 2}},
-        {"kind": "event", "id": "e-2", "customer": {"email": "ann@example.com"}, "at": "2026-03-02T08:01:00Z",
-         "type": "faq_view"},
-        {"kind": "survey", "id": "s-1", "customer": {"id": "cus-1"}, "at": "2026-03-03T10:00:00+00:00", "nps": 9},
-    ])
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [
+            {
+                "kind": "customer",
+                "id": "cus-1",
+                "emails": ["ann@example.com"],
+                "phones": ["+447700900123"],
+                "handles": ["@ann"],
+                "accounts": ["12345678"],
+                "name": "Ann",
+                "segment": "retail",
+                "value": 1200,
+            },
+            {
+                "kind": "event",
+                "customer": {"id": "cus-1"},
+                "at": "2026-03-02T08:00:00Z",
+                "type": "password_reset_failed",
+                "channel": "web",
+                "properties": {"step": 2},
+            },
+            {
+                "kind": "event",
+                "id": "e-2",
+                "customer": {"email": "ann@example.com"},
+                "at": "2026-03-02T08:01:00Z",
+                "type": "faq_view",
+            },
+            {
+                "kind": "survey",
+                "id": "s-1",
+                "customer": {"id": "cus-1"},
+                "at": "2026-03-03T10:00:00+00:00",
+                "nps": 9,
+            },
+        ],
+    )
     summary = ingest(store, path)
     assert (summary.counts.inserted, summary.counts.quarantined) == (4, 0)
     assert rows(store, "SELECT kind, value FROM customer_identifiers ORDER BY kind") == [
-        ("account", "12345678"), ("email", "ann@example.com"), ("handle", "@ann"), ("id", "cus-1"),
+        ("account", "12345678"),
+        ("email", "ann@example.com"),
+        ("handle", "@ann"),
+        ("id", "cus-1"),
         ("phone", "+447700900123"),
     ]
     ids = [r[0] for r in rows(store, "SELECT id FROM events ORDER BY occurred_at")]
@@ -112,10 +169,18 @@ def test_same_id_in_another_source_is_another_record(store: Store, tmp_path: Pat
 BAD_LINES = [
     ('{"kind":"interaction","id":"x", oops', "malformed_json", None),
     (orjson.dumps({k: v for k, v in interaction("m").items() if k != "channel"}), "missing_field", "channel"),
-    (orjson.dumps(interaction("tz", started_at="2026-03-02T09:15:00")), "timestamp_without_offset", "started_at"),
+    (
+        orjson.dumps(interaction("tz", started_at="2026-03-02T09:15:00")),
+        "timestamp_without_offset",
+        "started_at",
+    ),
     (orjson.dumps(interaction("ts", started_at="02/03/2026 09:15")), "bad_timestamp", "started_at"),
     (orjson.dumps(interaction("ch", channel="fax")), "unknown_channel", "channel"),
-    (orjson.dumps(interaction("sp", turns=[{"speaker": "robot", "text": "x"}])), "unknown_speaker", "turns[0].speaker"),
+    (
+        orjson.dumps(interaction("sp", turns=[{"speaker": "robot", "text": "x"}])),
+        "unknown_speaker",
+        "turns[0].speaker",
+    ),
     (orjson.dumps(interaction("ty", survey={"csat": "5"})), "wrong_type", "survey.csat"),
     (orjson.dumps(interaction("rg", survey={"nps": 11})), "out_of_range", "survey.nps"),
     (orjson.dumps(interaction("cu", customer={"name": "no identifier"})), "invalid_value", "customer"),
@@ -196,7 +261,10 @@ def test_empty_file_and_file_of_only_bad_lines(store: Store, tmp_path: Path) -> 
     summary = ingest(store, empty, blank, bad)
     assert summary.status == "completed"
     assert (summary.records_read, summary.counts.inserted, summary.counts.quarantined) == (3, 0, 3)
-    assert summary.warnings == [f"{empty}: no records (the file is empty)", f"{blank}: no records (the file is empty)"]
+    assert summary.warnings == [
+        f"{empty}: no records (the file is empty)",
+        f"{blank}: no records (the file is empty)",
+    ]
     assert count(store, "interactions") == 0
     assert [r[0] for r in rows(store, "SELECT line FROM quarantine ORDER BY line")] == [1, 2, 3]
 
@@ -213,7 +281,9 @@ def test_five_percent_corrupt_lines_quarantines_exactly_those(store: Store, tmp_
     path = write_jsonl(tmp_path / "five.jsonl", records)
     summary = ingest(store, path, batch_size=50)
     assert (summary.counts.inserted, summary.counts.quarantined) == (380, 20)
-    assert {r[0] for r in rows(store, "SELECT line FROM quarantine WHERE reason_code = 'malformed_json'")} == corrupt_lines
+    assert {
+        r[0] for r in rows(store, "SELECT line FROM quarantine WHERE reason_code = 'malformed_json'")
+    } == corrupt_lines
     # A second run neither duplicates the quarantine nor the records.
     again = ingest(store, path, batch_size=50)
     assert (again.counts.unchanged, again.counts.quarantined) == (380, 20)
@@ -257,7 +327,7 @@ def test_a_failure_mid_file_keeps_committed_batches_and_a_rerun_completes(
 
 
 def test_missing_path_is_an_error_before_anything_is_written(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match="no such file or folder: .*nope.jsonl"):
+    with pytest.raises(IngestError, match=r"no such file or folder: .*nope\.jsonl"):
         Loader(store).ingest([tmp_path / "nope.jsonl"], fmt="jsonl")
     assert count(store, "loads") == 0
 

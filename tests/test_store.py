@@ -36,13 +36,13 @@ def test_a_newer_warehouse_is_refused(db_path: Path) -> None:
 def test_read_only_needs_an_existing_current_file(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no warehouse at"):
         Store.open(tmp_path / "missing.duckdb", read_only=True)
-    with pytest.raises(StoreError, match="folder .* does not exist"):
+    with pytest.raises(StoreError, match=r"folder .* does not exist"):
         Store.open(tmp_path / "no" / "such" / "w.duckdb")
     old = tmp_path / "old.duckdb"
     con = duckdb.connect(str(old))
     con.execute("CREATE TABLE schema_migrations (version INTEGER, name VARCHAR, applied_at TIMESTAMPTZ)")
     con.close()
-    with pytest.raises(StoreError, match="schema version 0.*open it once for writing"):
+    with pytest.raises(StoreError, match=r"schema version 0.*open it once for writing"):
         Store.open(old, read_only=True)
 
 

@@ -56,8 +56,13 @@ def _summary_table(summaries: list[LoadSummary]) -> Table:
     for s in summaries:
         c = s.counts
         table.add_row(
-            s.source, s.format, f"{s.records_read:,}", f"{c.inserted:,}", f"{c.updated:,}",
-            f"{c.unchanged:,}", f"{c.quarantined:,}",
+            s.source,
+            s.format,
+            f"{s.records_read:,}",
+            f"{c.inserted:,}",
+            f"{c.updated:,}",
+            f"{c.unchanged:,}",
+            f"{c.quarantined:,}",
         )
     return table
 
@@ -88,14 +93,14 @@ def ingest(
     channel: Annotated[
         str | None, typer.Option(help="utterance-csv: the channel when the file has no channel column.")
     ] = None,
-    delimiter: Annotated[str | None, typer.Option(help="utterance-csv: the field delimiter (default: sniffed).")] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="utterance-csv: the field delimiter (default: sniffed).")
+    ] = None,
     timezone: Annotated[
         str | None,
         typer.Option(help="utterance-csv: IANA zone for timestamps written without an offset (else quarantined)."),
     ] = None,
-    batch_size: Annotated[
-        int, typer.Option(min=1, help="Records per committed transaction.")
-    ] = DEFAULT_BATCH_SIZE,
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per committed transaction.")] = DEFAULT_BATCH_SIZE,
     max_record_bytes: Annotated[
         int, typer.Option(min=1, help="Records larger than this are quarantined as oversized.")
     ] = DEFAULT_MAX_RECORD_BYTES,
@@ -125,8 +130,12 @@ def ingest(
         try:
             if show_progress:
                 with Progress(
-                    TextColumn("[bold]{task.fields[file]}"), BarColumn(), DownloadColumn(),
-                    TransferSpeedColumn(), TimeRemainingColumn(), transient=True,
+                    TextColumn("[bold]{task.fields[file]}"),
+                    BarColumn(),
+                    DownloadColumn(),
+                    TransferSpeedColumn(),
+                    TimeRemainingColumn(),
+                    transient=True,
                 ) as bar:
                     loader.progress = _RichProgress(bar, sum(p.stat().st_size for p in files))
                     summaries = loader.ingest(files, fmt=fmt, source=source, adapter_options=options)

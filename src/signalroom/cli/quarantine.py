@@ -21,9 +21,7 @@ from signalroom.store.reads import (
 
 app = typer.Typer(help="See, understand and retry quarantined records.", no_args_is_help=True)
 
-StatusOption = Annotated[
-    str, typer.Option(help="pending, resolved or all.", case_sensitive=False)
-]
+StatusOption = Annotated[str, typer.Option(help="pending, resolved or all.", case_sensitive=False)]
 SourceOption = Annotated[str | None, typer.Option(help="Only entries from this source.")]
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Only entries with this reason code.")]
 FileOption = Annotated[str | None, typer.Option("--file", help="Only entries from this file (as ingested).")]
@@ -82,7 +80,8 @@ def show(
     if json:
         emit_json(entry.to_dict())
         return
-    console.print(f"[bold]Quarantine entry {entry.id}[/] ({entry.status}, {entry.attempts} retr{'y' if entry.attempts == 1 else 'ies'})")
+    retries = f"{entry.attempts} retr{'y' if entry.attempts == 1 else 'ies'}"
+    console.print(f"[bold]Quarantine entry {entry.id}[/] ({entry.status}, {retries})")
     console.print(f"source {entry.source} · format {entry.format} · load #{entry.load_id}")
     console.print(f"from   {entry.file}, {entry.location}")
     console.print(f"reason [yellow]{entry.reason_code}[/]: {entry.reason}", highlight=False)
@@ -124,9 +123,7 @@ def retry(
         if not with_file.is_file():
             fail(f"no such file: {with_file}")
         replacement = with_file.read_text("utf-8").strip()
-    flt = QuarantineFilter(
-        status="pending", source=source, reason_code=reason, file=file, ids=tuple(ids or ())
-    )
+    flt = QuarantineFilter(status="pending", source=source, reason_code=reason, file=file, ids=tuple(ids or ()))
     with open_store(db) as store:
         entries = list_quarantine(store, flt, limit=None)
         if ids:
@@ -142,7 +139,9 @@ def retry(
     if json:
         emit_json(report.to_dict())
         return
-    console.print(f"Retried {len(report.outcomes):,}: {report.resolved:,} resolved, {report.failed:,} still quarantined.")
+    console.print(
+        f"Retried {len(report.outcomes):,}: {report.resolved:,} resolved, {report.failed:,} still quarantined."
+    )
     for outcome in report.outcomes:
         if not outcome.resolved:
             console.print(f"  {outcome.entry_id}: {outcome.reason}", highlight=False)

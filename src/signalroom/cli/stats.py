@@ -47,7 +47,9 @@ def stats(db: DbOption = None, json: JsonOption = False) -> None:
         for day in result.by_day:
             per_day.add_row(day["date"], *(f"{day.get(c, 0):,}" for c in channels), f"{day['total']:,}")
         per_day.add_row(
-            "[bold]all", *(f"[bold]{result.by_channel[c]:,}" for c in channels), f"[bold]{result.interactions:,}"
+            "[bold]all",
+            *(f"[bold]{result.by_channel[c]:,}" for c in channels),
+            f"[bold]{result.interactions:,}",
         )
         console.print(per_day)
     if result.events_by_type:

@@ -93,10 +93,7 @@ def detect_format(path: Path) -> str:
     for name, cls in registry().items():
         if cls.sniff(path, head):
             return name
-    raise IngestError(
-        f"cannot tell the format of {path}; name it with --format "
-        f"({', '.join(sorted(registry()))})"
-    )
+    raise IngestError(f"cannot tell the format of {path}; name it with --format ({', '.join(sorted(registry()))})")
 
 
 def build_adapter(fmt: str, options: dict[str, Any]) -> Adapter:
@@ -108,9 +105,7 @@ def build_adapter(fmt: str, options: dict[str, Any]) -> Adapter:
     given = {k: v for k, v in options.items() if v is not None}
     unknown = set(given) - accepted
     if unknown:
-        raise IngestError(
-            f"option(s) {', '.join(sorted(unknown))} do not apply to the {fmt} format"
-        )
+        raise IngestError(f"option(s) {', '.join(sorted(unknown))} do not apply to the {fmt} format")
     return cls(**given)
 
 
@@ -145,9 +140,7 @@ class Loader:
                 summaries.append(self._load(adapters[name], group, source or name, options))
         return summaries
 
-    def _load(
-        self, adapter: Adapter, files: list[Path], source: str, options: dict[str, Any]
-    ) -> LoadSummary:
+    def _load(self, adapter: Adapter, files: list[Path], source: str, options: dict[str, Any]) -> LoadSummary:
         ordered = adapter.plan(files, self.limits)
         load_id = self.store.begin_load(source, adapter.name, [str(p) for p in ordered], options)
         summary = LoadSummary(load_id, source, adapter.name, [str(p) for p in ordered], "running")
@@ -184,7 +177,7 @@ class Loader:
         writer.put(batch)
         # Quarantine entries are settled only once every batch of this file is committed.
         writer.wait()
-        if summary.records_read == records_before:
+        if summary.records_read == records_before and not adapter.supplements(path):
             summary.warnings.append(f"{path}: no records (the file is empty)")
         self.store.resolve_reloaded(summary.source, adapter.name, str(path), summary.load_id)
 
@@ -206,9 +199,7 @@ class Loader:
                 try:
                     item.raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    problem = Problem(
-                        "invalid_utf8", None, f"invalid UTF-8 at byte {exc.start} of {item.location}"
-                    )
+                    problem = Problem("invalid_utf8", None, f"invalid UTF-8 at byte {exc.start} of {item.location}")
             self._reject(batch, item, problem.code, problem.reason, problem.field, reasons)
             return
         record, digest = outcome
@@ -219,8 +210,7 @@ class Loader:
                 batch,
                 item,
                 "duplicate_id",
-                f"duplicate {key[0]} id {key[1]!r} in this file (first at {first}); "
-                "the first one was kept",
+                f"duplicate {key[0]} id {key[1]!r} in this file (first at {first}); the first one was kept",
                 "id",
                 reasons,
             )
@@ -238,8 +228,10 @@ class Loader:
         reasons: Counter[str],
     ) -> None:
         raw = raw_text(item.raw)
-        size = item.raw_bytes if isinstance(item, Rejected) and item.raw_bytes is not None else len(
-            item.raw if isinstance(item.raw, bytes) else item.raw.encode("utf-8", "surrogatepass")
+        size = (
+            item.raw_bytes
+            if isinstance(item, Rejected) and item.raw_bytes is not None
+            else len(item.raw if isinstance(item.raw, bytes) else item.raw.encode("utf-8", "surrogatepass"))
         )
         truncated = isinstance(item, Rejected) and item.raw_truncated
         batch.quarantine.append(

@@ -81,8 +81,7 @@ def oversized(file: str, line: Line, max_bytes: int) -> Rejected:
         line.number,
         line.data,
         "oversized",
-        f"record of {line.size:,} bytes exceeds the limit of {max_bytes:,} bytes "
-        "(raise it with --max-record-bytes)",
+        f"record of {line.size:,} bytes exceeds the limit of {max_bytes:,} bytes (raise it with --max-record-bytes)",
         raw_bytes=line.size,
         raw_truncated=line.size > len(line.data),
     )
@@ -107,9 +106,14 @@ def load_json_document(path: Path, max_bytes: int) -> Any | Rejected:
         with path.open("rb") as handle:
             head = handle.read(RAW_KEEP_BYTES)
         return Rejected(
-            name, "file", None, head, "oversized",
+            name,
+            "file",
+            None,
+            head,
+            "oversized",
             f"file of {size:,} bytes exceeds the document limit of {max_bytes:,} bytes",
-            raw_bytes=size, raw_truncated=True,
+            raw_bytes=size,
+            raw_truncated=True,
         )
     data = path.read_bytes()
     if not data.strip():

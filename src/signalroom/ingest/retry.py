@@ -13,6 +13,7 @@ from signalroom.ingest.reading import raw_text, read_line_at
 from signalroom.store.batch import RecordBatch
 from signalroom.store.reads import (
     QuarantineEntry,
+    load_paths,
     mark_quarantine_failed,
     mark_quarantine_resolved,
 )
@@ -75,6 +76,11 @@ def retry_entries(
         groups.setdefault((entry.source, entry.format), []).append(entry)
     for (source, fmt), group in groups.items():
         adapter = build_adapter(fmt, group[0].options)
+        # Companion files of the original loads (contact trace records, transcripts, users…)
+        # are indexed again, so a retried record is mapped with the same context.
+        originals = [Path(p) for p in load_paths(store, {e.load_id for e in group}) if Path(p).is_file()]
+        if originals:
+            adapter.plan(originals, limits)
         loader = Loader(store, limits=limits)
         load_id = store.begin_load(source, fmt, [f"quarantine:{e.id}" for e in group], group[0].options)
         summary = LoadSummary(load_id, source, fmt, [f"quarantine:{e.id}" for e in group], "running")

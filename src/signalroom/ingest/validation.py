@@ -10,7 +10,15 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from signalroom.interchange.models import CHANNELS, SPEAKERS, Customer, Event, Interaction, Survey, record_adapter
+from signalroom.interchange.models import (
+    CHANNELS,
+    SPEAKERS,
+    Customer,
+    Event,
+    Interaction,
+    Survey,
+    record_adapter,
+)
 
 Record = Interaction | Event | Survey | Customer
 

@@ -7,7 +7,7 @@ Unknown fields are allowed by the models and moved into ``attributes`` by :func:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -20,9 +20,7 @@ from pydantic import (
 
 FORMAT_VERSION = "1"
 
-Channel = Literal[
-    "voice", "chat", "email", "sms", "messaging", "social", "bot", "ivr", "video", "in_person"
-]
+Channel = Literal["voice", "chat", "email", "sms", "messaging", "social", "bot", "ivr", "video", "in_person"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 Speaker = Literal["customer", "agent", "bot", "system"]
 SPEAKERS: tuple[str, ...] = Speaker.__args__  # type: ignore[attr-defined]
@@ -176,7 +174,7 @@ class Customer(_Model):
     attributes: Attributes = Field(default_factory=dict)
 
 
-Record = Annotated[Union[Interaction, Event, Survey, Customer], Field(discriminator="kind")]
+Record = Annotated[Interaction | Event | Survey | Customer, Field(discriminator="kind")]
 RECORD_TYPES: dict[str, type[_Model]] = {
     "interaction": Interaction,
     "event": Event,

@@ -79,8 +79,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
             con.execute("COMMIT")
         except Exception as exc:
             con.execute("ROLLBACK")
-            raise MigrationError(
-                f"migration {migration.version:04d}_{migration.name} failed: {exc}"
-            ) from exc
+            raise MigrationError(f"migration {migration.version:04d}_{migration.name} failed: {exc}") from exc
         applied.append(migration)
     return applied

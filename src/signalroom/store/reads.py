@@ -75,9 +75,20 @@ def _pairs(store: Store, sql: str) -> dict[str, int]:
 def _load_info(row: tuple[Any, ...]) -> LoadInfo:
     (load_id, source, fmt, paths, started, finished, status, read, ins, upd, unch, quar, reasons, error) = row
     return LoadInfo(
-        int(load_id), source, fmt, list(paths), started, finished, status,
-        int(read), int(ins), int(upd), int(unch), int(quar),
-        orjson.loads(reasons) if reasons else {}, error,
+        int(load_id),
+        source,
+        fmt,
+        list(paths),
+        started,
+        finished,
+        status,
+        int(read),
+        int(ins),
+        int(upd),
+        int(unch),
+        int(quar),
+        orjson.loads(reasons) if reasons else {},
+        error,
     )
 
 
@@ -109,6 +120,18 @@ def _identifier_counts(store: Store) -> dict[str, int]:
     return {kind: found.get(kind, 0) for kind in _IDENTIFIER_KINDS}
 
 
+def load_paths(store: Store, load_ids: set[int]) -> list[str]:
+    """Every path the given loads read, in load order, each once."""
+    if not load_ids:
+        return []
+    marks = ", ".join("?" for _ in load_ids)
+    found = store.connection.execute(
+        f"SELECT DISTINCT unnest(paths) AS path, load_id FROM loads WHERE load_id IN ({marks}) ORDER BY load_id",
+        sorted(load_ids),
+    ).fetchall()
+    return list(dict.fromkeys(path for path, _ in found))
+
+
 def warehouse_stats(store: Store) -> Stats:
     con = store.connection
     day = _LOCAL_DAY.format(col="started_at")
@@ -134,9 +157,7 @@ def warehouse_stats(store: Store) -> Stats:
         teams=_count(store, "SELECT count(DISTINCT team) FROM agents"),
         first_contact=first,
         last_contact=last,
-        by_channel=_pairs(
-            store, "SELECT channel, count(*) FROM interactions GROUP BY channel ORDER BY 2 DESC, 1"
-        ),
+        by_channel=_pairs(store, "SELECT channel, count(*) FROM interactions GROUP BY channel ORDER BY 2 DESC, 1"),
         by_day=list(by_day.values()),
         events_by_type=_pairs(store, "SELECT type, count(*) FROM events GROUP BY type ORDER BY 2 DESC, 1"),
         sources=_pairs(

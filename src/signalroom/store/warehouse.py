@@ -104,8 +104,7 @@ class Store:
         db_path = resolve_db_path(path)
         if read_only and not db_path.exists():
             raise StoreError(
-                f"no warehouse at {db_path}: ingest something first, or point --db / "
-                f"${ENV_DB} at an existing file"
+                f"no warehouse at {db_path}: ingest something first, or point --db / ${ENV_DB} at an existing file"
             )
         if not read_only and db_path.parent and not db_path.parent.exists():
             raise StoreError(f"cannot create the warehouse {db_path}: folder {db_path.parent} does not exist")
@@ -152,18 +151,14 @@ class Store:
 
     # -- loads ------------------------------------------------------------------------------
 
-    def begin_load(
-        self, source: str, fmt: str, paths: list[str], options: dict[str, Any] | None = None
-    ) -> int:
+    def begin_load(self, source: str, fmt: str, paths: list[str], options: dict[str, Any] | None = None) -> int:
         con = self._con
         row = fetch_one(con, "SELECT nextval('load_ids')")
         assert row is not None
         load_id = int(row[0])
         con.execute("BEGIN TRANSACTION")
         # The file lock admits one writer: a load still 'running' belongs to a process that died.
-        con.execute(
-            "UPDATE loads SET status = 'interrupted', finished_at = now() WHERE status = 'running'"
-        )
+        con.execute("UPDATE loads SET status = 'interrupted', finished_at = now() WHERE status = 'running'")
         con.execute(
             "INSERT INTO sources VALUES (?, ?, now(), now()) "
             "ON CONFLICT (name) DO UPDATE SET last_load_at = now(), format = excluded.format",
@@ -237,10 +232,13 @@ class Store:
                 f"FROM incoming n LEFT JOIN {table} o ON o.source = n.source AND o.id = n.id "
                 "WHERE o.id IS NULL OR o.content_hash <> n.content_hash"
             )
-            row = fetch_one(con, "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed), "
+            row = fetch_one(
+                con,
+                "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed), "
                 "count(*) FILTER (WHERE counted AND NOT existed), "
                 "count(*) FILTER (WHERE counted AND existed), "
-                f"(SELECT count(*) FROM incoming n WHERE {counted}) FROM batch_keys")
+                f"(SELECT count(*) FROM incoming n WHERE {counted}) FROM batch_keys",
+            )
             assert row is not None
             inserted, updated = int(row[0]), int(row[1])
             counts.inserted += int(row[2])
@@ -253,8 +251,7 @@ class Store:
                 for child in children:
                     key = CHILD_TABLES[child][1]
                     con.execute(
-                        f"DELETE FROM {child} WHERE source = ? AND {key} IN "
-                        "(SELECT id FROM batch_keys WHERE existed)",
+                        f"DELETE FROM {child} WHERE source = ? AND {key} IN (SELECT id FROM batch_keys WHERE existed)",
                         [batch.source],
                     )
                 if table == "interactions":
@@ -265,13 +262,10 @@ class Store:
                         [batch.source],
                     )
                 con.execute(
-                    f"DELETE FROM {table} WHERE source = ? AND id IN "
-                    "(SELECT id FROM batch_keys WHERE existed)",
+                    f"DELETE FROM {table} WHERE source = ? AND id IN (SELECT id FROM batch_keys WHERE existed)",
                     [batch.source],
                 )
-            con.execute(
-                f"INSERT INTO {table} SELECT n.* FROM incoming n SEMI JOIN batch_keys k ON k.id = n.id"
-            )
+            con.execute(f"INSERT INTO {table} SELECT n.* FROM incoming n SEMI JOIN batch_keys k ON k.id = n.id")
             for child in children:
                 key = CHILD_TABLES[child][1]
                 rows = batch.table(child)

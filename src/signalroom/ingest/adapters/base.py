@@ -75,7 +75,7 @@ class Adapter(ABC):
     # File name endings this adapter reads, for documentation and auto-detection.
     extensions: ClassVar[tuple[str, ...]] = (".json",)
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # noqa: B027 - deliberately empty: no options
         """Adapters without options take none; those with options define their own."""
 
     @classmethod
@@ -87,6 +87,11 @@ class Adapter(ABC):
         """Called once with every file of a load before reading; may index companion files
         (e.g. contact trace records) and returns the files to read, in order."""
         return paths
+
+    def supplements(self, path: Path) -> bool:
+        """Whether a planned file only supplements other files' records (transcripts, users,
+        contact trace records…), so that it yielding no record of its own is expected."""
+        return False
 
     @abstractmethod
     def read(self, path: Path, limits: ReadLimits) -> Iterator[Item]:
@@ -101,9 +106,7 @@ class Adapter(ABC):
             return
         yield from self.convert(obj, file=file, location=location, line=line, raw=raw)
 
-    def convert(
-        self, obj: Any, *, file: str, location: str, line: int | None, raw: bytes | str
-    ) -> Iterator[Item]:
+    def convert(self, obj: Any, *, file: str, location: str, line: int | None, raw: bytes | str) -> Iterator[Item]:
         """Map one parsed source record; adapters that read JSON override this."""
         raise NotImplementedError(f"the {self.name} adapter cannot re-map a single record")
 

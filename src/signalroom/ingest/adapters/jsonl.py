@@ -39,8 +39,5 @@ class JsonlAdapter(Adapter):
     def reconvert(self, raw: str, *, file: str, location: str, line: int | None) -> Iterator[Item]:
         yield Candidate(file, location, line, raw, raw.encode("utf-8", "surrogateescape"))
 
-    def convert(
-        self, obj: Any, *, file: str, location: str, line: int | None, raw: bytes | str
-    ) -> Iterator[Item]:
+    def convert(self, obj: Any, *, file: str, location: str, line: int | None, raw: bytes | str) -> Iterator[Item]:
         yield Candidate(file, location, line, raw, orjson.dumps(obj))
-

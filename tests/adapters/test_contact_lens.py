@@ -1,0 +1,235 @@
+"""Amazon Connect Contact Lens + contact records, through the loader into a real warehouse."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from signalroom.ingest.adapters.contact_lens import ContactLensAdapter
+from signalroom.ingest.loader import Loader, detect_format
+from signalroom.store import Store
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ROOT = FIXTURES / "contact_lens"
+A = "1f0c9a52-7b3e-4d61-9a0e-3c5d2e8b4a01"  # inbound call, transferred to B
+B = "2a7d4e19-5c8f-4b20-8e13-6f9a0b1c2d02"  # the transfer; raw + redacted analysis files
+C = "3c81f5a0-9d2e-4f37-b6a4-0e1d2c3b4a03"  # chat
+D = "4d92a6b1-3e4f-4a58-9c6b-1f2e3d4c5b04"  # task, contact record only
+E = "5ea3b7c2-8f1a-4b69-a7c8-2a3b4c5d6e05"  # analysis file without a contact record
+G = "7ac5d9e4-2b3c-4d8b-89ea-4c5d6e7f8a07"  # analysis rejected, contact record kept
+J = "a0f80c17-5e6f-40be-9c1d-7f8a9bacbd10"  # outbound, contact record in a JSON array
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store.open(tmp_path / "warehouse.duckdb") as opened:
+        yield opened
+
+
+@pytest.fixture
+def loaded(store: Store):
+    (summary,) = Loader(store).ingest([ROOT], fmt="contact-lens", source="connect")
+    return store, summary
+
+
+def interaction(store: Store, ident: str) -> dict:
+    cur = store.connection.execute("SELECT * FROM interactions WHERE id = ?", [ident])
+    row = cur.fetchone()
+    assert row is not None, ident
+    record = dict(zip([c[0] for c in cur.description], row, strict=True))
+    record["attributes"] = json.loads(record["attributes"] or "{}")
+    return record
+
+
+def turns(store: Store, ident: str) -> list[tuple]:
+    return store.connection.execute(
+        "SELECT speaker, text, occurred_at, offset_ms, end_ms, attributes FROM turns "
+        "WHERE interaction_id = ? ORDER BY seq",
+        [ident],
+    ).fetchall()
+
+
+def test_counts_and_rerun_is_unchanged(loaded):
+    store, summary = loaded
+    assert summary.status == "completed"
+    assert summary.counts.inserted == 7
+    assert summary.counts.quarantined == 6
+    ids = {r[0] for r in store.connection.execute("SELECT id FROM interactions").fetchall()}
+    assert ids == {A, B, C, D, E, G, J}
+    (again,) = Loader(store).ingest([ROOT], fmt="contact-lens", source="connect")
+    assert (again.counts.inserted, again.counts.updated, again.counts.unchanged) == (0, 0, 7)
+    assert store.connection.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 6
+    assert store.connection.execute("SELECT count(*) FROM turns").fetchone()[0] == 4 + 5 + 3 + 2
+
+
+def test_voice_analysis_merged_with_its_contact_record(loaded):
+    store, _ = loaded
+    rec = interaction(store, A)
+    assert rec["channel"] == "voice"
+    assert rec["started_at"] == utc(2026, 3, 2, 9, 15)
+    assert rec["ended_at"] == utc(2026, 3, 2, 9, 19, 10)
+    assert rec["customer_phone"] == "+14155550142"
+    assert (rec["agent_id"], rec["agent_team"], rec["queue"]) == ("alice.moreau", "Billing Tier 1", "Billing")
+    assert (rec["direction"], rec["parent_id"], rec["transferred"], rec["language"]) == (
+        "inbound",
+        None,
+        True,
+        "en-US",
+    )
+    attrs = rec["attributes"]
+    assert attrs["categories"] == ["billing-dispute"]
+    assert attrs["sentiment_overall"] == {"agent": 1.5, "customer": -1.2}
+    assert attrs["next_contact_id"] == B
+    # The newer of the two contact records of A was used.
+    assert attrs["after_contact_work_s"] == 45
+    assert attrs["agent_hierarchy"] == ["EMEA", "Lisbon", "Billing Tier 1"]
+    assert attrs["contact_attributes"] == {"accountTier": "gold"}
+    assert attrs["transcript_offset_ms"] == 40_000
+    assert (attrs["talk_time_ms"]["total"], attrs["non_talk_time_ms"], attrs["interruptions_count"]) == (
+        19300,
+        3200,
+        1,
+    )
+    assert attrs["summary"].startswith("The customer reported a duplicate charge")
+    got = turns(store, A)
+    # Offsets are from the start of the contact: the recording starts when the agent connects (40 s).
+    assert [(t[0], t[3], t[4]) for t in got] == [
+        ("customer", 40_000, 44_200),
+        ("agent", 44_600, 49_800),
+        ("customer", 50_400, 55_100),
+        ("agent", 55_800, 61_000),
+    ]
+    assert got[0][1] == "Hi, I was charged twice for my March invoice."
+    first = json.loads(got[0][5])
+    assert first["sentiment"] == "NEGATIVE"
+    assert first["loudness"] == [72.1, 75.4, 70.2]
+    assert first["issues_detected"] == [{"CharacterOffsets": {"BeginOffsetChar": 8, "EndOffsetChar": 44}}]
+    assert "redaction" in json.loads(got[2][5])
+    events = store.connection.execute(
+        "SELECT type, offset_ms, attributes FROM call_events WHERE interaction_id = ? ORDER BY seq", [A]
+    ).fetchall()
+    assert [(e[0], e[1]) for e in events] == [("interruption", 49_500), ("non_talk_time", 61_000)]
+    assert json.loads(events[0][2]) == {"end_ms": 50_100, "duration_ms": 600, "by": "customer"}
+
+
+def test_transfer_chains_and_the_redacted_file_wins(loaded):
+    store, _ = loaded
+    rec = interaction(store, B)
+    assert rec["parent_id"] == A
+    assert rec["attributes"]["initial_contact_id"] == A
+    assert rec["attributes"]["initiation_method"] == "TRANSFER"
+    assert (rec["agent_id"], rec["queue"], rec["direction"]) == ("bruno.keller", "Retention", None)
+    assert rec["attributes"]["content_metadata"] == {"Output": "Redacted"}
+    assert rec["attributes"]["skipped_analysis"][0]["Feature"] == "CONTACT_SUMMARY"
+    got = turns(store, B)
+    assert [t[0] for t in got] == ["system", "agent", "customer", "agent", "customer"]
+    assert got[3][1] == "Yes, the refund of [PII] will reach your card within five days."
+    assert got[0][3] == 45_000
+
+
+def test_chat_analysis(loaded):
+    store, _ = loaded
+    rec = interaction(store, C)
+    assert (rec["channel"], rec["direction"], rec["queue"], rec["agent_id"]) == (
+        "chat",
+        "inbound",
+        "Web Chat",
+        "carla.dias",
+    )
+    assert rec["agent_name"] == "Carla"
+    assert (rec["customer_id"], rec["customer_name"]) == (f"connect-contact:{C}", "Dana")
+    assert rec["attributes"]["customer_anonymous"] is True
+    got = turns(store, C)
+    assert [(t[0], t[2], t[3]) for t in got] == [
+        ("customer", utc(2026, 3, 2, 10, 0, 25, 500000), 25_500),
+        ("agent", utc(2026, 3, 2, 10, 0, 41, 250000), 41_250),
+        ("customer", utc(2026, 3, 2, 10, 1, 2), 62_000),
+    ]
+    events = store.connection.execute(
+        "SELECT type, offset_ms FROM call_events WHERE interaction_id = ? ORDER BY seq", [C]
+    ).fetchall()
+    assert events == [("participant_joined", 20_000), ("participant_left", 110_000)]
+
+
+def test_contact_record_only_and_task_channel(loaded):
+    store, _ = loaded
+    task = interaction(store, D)
+    assert (task["channel"], task["turn_count"], task["queue"]) == ("messaging", 0, "Back Office")
+    assert task["attributes"]["connect_channel"] == "TASK"
+    assert task["attributes"]["contact_attributes"] == {"caseId": "CASE-77"}
+    outbound = interaction(store, J)
+    assert (outbound["direction"], outbound["customer_phone"], outbound["started_at"]) == (
+        "outbound",
+        "+447700900123",
+        utc(2026, 3, 4, 8, 30),
+    )
+    # G's analysis file is rejected; its contact record still becomes an interaction.
+    kept = interaction(store, G)
+    assert (kept["turn_count"], kept["queue"], kept["customer_phone"]) == (0, "Retention", "+351912345678")
+
+
+def test_analysis_without_contact_record_estimates_the_start(loaded):
+    store, _ = loaded
+    rec = interaction(store, E)
+    # File name time 14:05:12 minus the 65 s conversation.
+    assert rec["started_at"] == utc(2026, 3, 3, 14, 4, 7)
+    assert rec["ended_at"] == utc(2026, 3, 3, 14, 5, 12)
+    assert rec["attributes"]["started_at_estimated"] is True
+    assert rec["agent_id"] is None
+    assert [(t[0], t[3]) for t in turns(store, E)] == [("agent", 0), ("customer", 3400)]
+
+
+def test_bad_records_are_quarantined_with_the_field(loaded):
+    store, _ = loaded
+    rows = store.connection.execute(
+        "SELECT file, location, reason_code, field, reason FROM quarantine ORDER BY file, location"
+    ).fetchall()
+    got = {(Path(r[0]).name, r[1], r[2], r[3]) for r in rows}
+    assert got == {
+        (f"{B}_analysis_2026-03-02T09_24_20Z.json", "$", "duplicate_analysis", "CustomerMetadata.ContactId"),
+        (
+            "6fb4c8d3-1a2b-4c7a-b8d9-3b4c5d6e7f06_analysis_2026-03-03T15_00_00Z.json",
+            "file",
+            "malformed_json",
+            None,
+        ),
+        (f"{G}_analysis_2026-03-03T16_04_20Z.json", "$", "unknown_speaker", "Transcript[1].ParticipantId"),
+        ("orphan-analysis.json", "$", "missing_start_time", "InitiationTimestamp"),
+        ("2026-03-02-contact-records.jsonl", "line 6", "malformed_json", None),
+        ("2026-03-02-contact-records.jsonl", "line 8", "missing_field", "InitiationTimestamp"),
+    }
+    reasons = {r[2]: r[4] for r in rows}
+    assert "0000-not-a-participant" in reasons["unknown_speaker"]
+    assert "_analysis_<timestamp>.json" in reasons["missing_start_time"]
+
+
+def test_customer_attribute_option(store: Store):
+    Loader(store).ingest(
+        [ROOT], fmt="contact-lens", source="connect", adapter_options={"customer_attribute": "customerId"}
+    )
+    rec = interaction(store, C)
+    assert rec["customer_id"] == "CUST-0042"
+    assert "customer_anonymous" not in rec["attributes"]
+
+
+def test_analysis_file_name_forms():
+    adapter = ContactLensAdapter()
+    doc = json.loads((ROOT / f"Analysis/Voice/2026/03/03/{E}_analysis_2026-03-03T14_05_12Z.json").read_text())
+    (item,) = adapter.convert(doc, file=f"/x/{E}_analysis_2026-03-03T14:05:12Z.json", location="$", line=None, raw="{}")
+    assert item.payload["started_at"] == utc(2026, 3, 3, 14, 4, 7)
+
+
+def test_sniff():
+    for path in sorted(ROOT.rglob("*.json*")):
+        assert detect_format(path) == "contact-lens", path
+    for path in sorted((FIXTURES / "ccai").rglob("*.json*")):
+        assert not ContactLensAdapter.sniff(path, path.read_bytes()[:65536]), path
+    line = b'{"kind": "interaction", "id": "x", "ContactId": "c", "InitiationMethod": "INBOUND"}\n'
+    assert not ContactLensAdapter.sniff(Path("records.jsonl"), line)
