@@ -66,6 +66,7 @@ def test_ingest_json_summary(loaded: tuple[Path, Path]) -> None:
                 "unchanged": 3,
                 "quarantined": 2,
                 "reasons": {"malformed_json": 1, "unknown_channel": 1},
+                "skipped": {},
                 "error": None,
                 "warnings": [],
             }

@@ -38,6 +38,7 @@ def test_stores_every_field_of_an_interaction(store: Store, tmp_path: Path) -> N
         "unchanged": 0,
         "quarantined": 0,
         "reasons": {},
+        "skipped": {},
         "error": None,
         "warnings": [],
     }

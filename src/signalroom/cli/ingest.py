@@ -150,6 +150,8 @@ def ingest(
         for s in summaries:
             for code, count in sorted(s.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
                 console.print(f"  quarantined [yellow]{code}[/]: {count:,}")
+            for reason, count in sorted(s.counts.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+                console.print(f"  skipped ({reason}): {count:,}")
             for warning in s.warnings:
                 console.print(f"  [yellow]warning:[/] {warning}")
         if any(s.counts.quarantined for s in summaries):

@@ -24,6 +24,7 @@ from signalroom.ingest.adapters.base import (
     Item,
     ReadLimits,
     Rejected,
+    Skipped,
     registry,
 )
 from signalroom.ingest.reading import raw_text
@@ -191,6 +192,9 @@ class Loader:
         """Validate one item into the batch, or put it in the batch's quarantine."""
         if isinstance(item, Rejected):
             self._reject(batch, item, item.code, item.reason, item.field, reasons)
+            return
+        if isinstance(item, Skipped):
+            batch.skipped[item.reason] += 1
             return
         outcome = validate(item.payload)
         if isinstance(outcome, Problem):

@@ -6,6 +6,7 @@ write hundreds of thousands of rows a second; row-by-row INSERTs would not.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -171,6 +172,7 @@ class RecordBatch:
     load_id: int
     columns: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     quarantine: list[QuarantineItem] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
     # Records accepted into this batch by (table, id), for the inserted/updated/unchanged count.
     size: int = 0
 
@@ -179,7 +181,7 @@ class RecordBatch:
         self._rows: dict[str, list[tuple[Any, ...]]] = {"turns": [], "call_events": []}
 
     def __len__(self) -> int:
-        return self.size + len(self.quarantine)
+        return self.size + len(self.quarantine) + sum(self.skipped.values())
 
     def table(self, name: str) -> pa.Table:
         schema = SCHEMAS[name]

@@ -42,12 +42,14 @@ class WriteCounts:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: WriteCounts) -> None:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.quarantined += other.quarantined
+        self.skipped.update(other.skipped)
 
 
 @dataclass
@@ -76,6 +78,7 @@ class LoadSummary:
             "unchanged": self.counts.unchanged,
             "quarantined": self.counts.quarantined,
             "reasons": dict(sorted(self.reasons.items())),
+            "skipped": dict(sorted(self.counts.skipped.items())),
             "error": self.error,
             "warnings": self.warnings,
         }
@@ -184,7 +187,7 @@ class Store:
         self._refresh_agents(summary.source)
         self._con.execute(
             "UPDATE loads SET finished_at = now(), status = ?, records_read = ?, inserted = ?, "
-            "updated = ?, unchanged = ?, quarantined = ?, reasons = ?, error = ? WHERE load_id = ?",
+            "updated = ?, unchanged = ?, quarantined = ?, reasons = ?, skipped = ?, error = ? WHERE load_id = ?",
             [
                 summary.status,
                 summary.records_read,
@@ -193,6 +196,7 @@ class Store:
                 counts.unchanged,
                 counts.quarantined,
                 orjson.dumps(dict(summary.reasons)).decode(),
+                orjson.dumps(dict(counts.skipped)).decode(),
                 summary.error,
                 summary.load_id,
             ],
@@ -211,6 +215,7 @@ class Store:
                     self._upsert(table, batch, counts)
             if batch.quarantine:
                 counts.quarantined = self._quarantine(batch, fmt)
+            counts.skipped.update(batch.skipped)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -47,7 +47,20 @@ class Rejected:
     raw_truncated: bool = False
 
 
-Item = Candidate | Rejected
+@dataclass(slots=True)
+class Skipped:
+    """A source record deliberately not loaded because another one supersedes it (an older
+    version of the same ticket, the raw twin of a redacted transcript). It is counted in the load
+    summary under its reason, not quarantined: nothing it holds is lost."""
+
+    file: str
+    location: str
+    line: int | None
+    raw: bytes | str
+    reason: str
+
+
+Item = Candidate | Rejected | Skipped
 
 
 class AdapterError(ValueError):

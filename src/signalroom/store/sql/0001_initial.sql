@@ -25,7 +25,8 @@ CREATE TABLE loads (
     updated      BIGINT NOT NULL DEFAULT 0,
     unchanged    BIGINT NOT NULL DEFAULT 0,
     quarantined  BIGINT NOT NULL DEFAULT 0,
-    reasons      JSON,                      -- {reason_code: count}
+    reasons      JSON,                      -- quarantined: {reason_code: count}
+    skipped      JSON,                      -- superseded source records: {reason: count}
     error        VARCHAR
 );
 
