@@ -218,3 +218,23 @@ def test_help_everywhere() -> None:
     ):
         result = run(*args)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_demo_run_generates_loads_and_is_idempotent(tmp_path: Path) -> None:
+    db, out = tmp_path / "demo.duckdb", tmp_path / "demo-data"
+    args = ["demo", "run", "--customers", "120", "--days", "6", "--out", str(out), "--db", str(db), "--json"]
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    outcome = json.loads(first.stdout)
+    load, stats = outcome["load"], outcome["stats"]
+    assert load["quarantined"] == 0 and load["inserted"] == load["read"] > 0
+    assert stats["interactions"] == outcome["demo"]["files"]["interactions.jsonl"]
+    assert set(outcome["planted"]) == {
+        "repeat_driver", "disclosure_skipping", "emerging_issue", "campaign", "self_service_failure",
+    }
+    assert all(outcome["planted"].values())
+    again = json.loads(run(*args).stdout)
+    assert again["load"]["unchanged"] == load["inserted"] and again["load"]["inserted"] == 0
+    assert again["stats"]["interactions"] == stats["interactions"]
+    table = run(*args[:-1])
+    assert "Planted in this month" in table.stdout and "repeat driver" in table.stdout

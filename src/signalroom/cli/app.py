@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import quarantine
+from signalroom.cli import demo, quarantine
 from signalroom.cli.ingest import ingest
 from signalroom.cli.schema import schema
 from signalroom.cli.stats import stats
@@ -19,6 +19,7 @@ app.command()(ingest)
 app.command()(stats)
 app.command()(schema)
 app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(demo.app, name="demo")
 
 
 def main() -> None:

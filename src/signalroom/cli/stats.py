@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from signalroom.cli.common import DbOption, JsonOption, console, emit_json, open_store
-from signalroom.store.reads import warehouse_stats
+from signalroom.store.reads import Stats, warehouse_stats
 
 
 def stats(db: DbOption = None, json: JsonOption = False) -> None:
@@ -15,6 +15,10 @@ def stats(db: DbOption = None, json: JsonOption = False) -> None:
     if json:
         emit_json(result.to_dict())
         return
+    print_stats(result)
+
+
+def print_stats(result: Stats) -> None:
     totals = Table(title=f"Warehouse (schema v{result.schema_version})", show_header=False)
     totals.add_column("what")
     totals.add_column("count", justify="right")

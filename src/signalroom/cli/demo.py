@@ -1,0 +1,148 @@
+"""``signalroom demo``: generate a living demo month of a bank/telco contact centre."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from signalroom.cli.common import DbOption, emit_json, open_store
+from signalroom.cli.stats import print_stats
+from signalroom.demo.config import DEFAULT_START, DemoConfig
+from signalroom.demo.generator import generate
+from signalroom.demo.truth import TRUTH_DIR
+from signalroom.ingest.loader import Loader
+from signalroom.store.reads import warehouse_stats
+
+DEMO_SOURCE = "demo"
+
+app = typer.Typer(
+    help="Generate a realistic demo period of a bank/telco contact centre, with a truth sidecar.",
+    no_args_is_help=True,
+)
+
+
+_START = DEFAULT_START.isoformat()
+_OUT = Path("demo-data")
+CustomersOption = Annotated[
+    int, typer.Option("--customers", "-c", min=1, max=1_000_000, help="How many customers the company has.")
+]
+DaysOption = Annotated[int, typer.Option("--days", "-d", min=1, max=366, help="How many days to simulate.")]
+SeedOption = Annotated[int, typer.Option("--seed", "-s", help="Random seed: the same seed writes identical files.")]
+OutOption = Annotated[
+    Path, typer.Option("--out", "-o", file_okay=False, help="Folder to write the JSON Lines files into.")
+]
+StartOption = Annotated[str, typer.Option("--start", help="First day of the period, YYYY-MM-DD.", metavar="YYYY-MM-DD")]
+AsJsonOption = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON (no progress bar).")]
+
+
+@app.callback()
+def demo() -> None:
+    """Generate a realistic demo period of a bank/telco contact centre, with a truth sidecar."""
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date (write YYYY-MM-DD)") from exc
+
+
+@app.command("generate")
+def generate_command(
+    customers: CustomersOption = 2000,
+    days: DaysOption = 30,
+    seed: SeedOption = 7,
+    out: OutOption = _OUT,
+    start: StartOption = _START,
+    as_json: AsJsonOption = False,
+) -> None:
+    """Write customers, interactions, events and surveys (interchange format v1) plus .truth/."""
+    config = DemoConfig(customers=customers, days=days, seed=seed, start=_date(start), out=out)
+    if as_json:
+        summary = generate(config)
+        typer.echo(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        return
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days · {task.fields[interactions]:,} interactions"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("days", total=days, interactions=0)
+
+        def advance(done: int, total: int, interactions: int) -> None:
+            bar.update(task, completed=done, interactions=interactions)
+
+        summary = generate(config, advance)
+    info = summary.to_dict()
+    table = Table(title=f"Demo period written to {summary.out}", show_header=True)
+    table.add_column("file")
+    table.add_column("records", justify="right")
+    for name, count in summary.files.items():
+        table.add_row(name, f"{count:,}")
+    table.add_row(".truth/truth.json", "ground truth")
+    Console().print(table)
+    typer.echo(
+        f"{summary.customers:,} customers, {summary.agents} agents, {summary.days} days from {summary.start}, "
+        f"seed {summary.seed}: {summary.interactions:,} interactions in {summary.seconds:.1f}s "
+        f"({info['interactions_per_second']:,}/s)."
+    )
+    typer.echo(f"Load it with: signalroom ingest {summary.out}")
+
+
+def _describe(phenomenon: dict[str, Any]) -> str:
+    if phenomenon.get("description"):
+        return str(phenomenon["description"])
+    parts = [str(phenomenon.get(k)) for k in ("name", "reason_id") if phenomenon.get(k)]
+    if phenomenon.get("start_date"):
+        parts.append(f"{phenomenon['start_date']} to {phenomenon.get('end_date', '…')}")
+    return ", ".join(parts)
+
+
+@app.command("run")
+def run_command(
+    customers: CustomersOption = 2000,
+    days: DaysOption = 30,
+    seed: SeedOption = 7,
+    out: OutOption = _OUT,
+    start: StartOption = _START,
+    db: DbOption = None,
+    as_json: AsJsonOption = False,
+) -> None:
+    """Generate the demo period, load it into the warehouse and show what it holds (`make demo`)."""
+    config = DemoConfig(customers=customers, days=days, seed=seed, start=_date(start), out=out)
+    summary = generate(config)
+    with open_store(db) as store:
+        [load] = Loader(store).ingest([out], fmt="jsonl", source=DEMO_SOURCE)
+        result = warehouse_stats(store)
+    truth = orjson.loads((out / TRUTH_DIR / "truth.json").read_bytes())
+    planted = {name: _describe(item) for name, item in truth.get("phenomena", {}).items()}
+    if as_json:
+        emit_json({"demo": summary.to_dict(), "load": load.to_dict(), "stats": result.to_dict(), "planted": planted})
+        return
+    console = Console()
+    console.print(
+        f"Generated {summary.interactions:,} interactions for {summary.customers:,} customers over "
+        f"{summary.days} days into {summary.out}; loaded as source '{DEMO_SOURCE}': "
+        f"{load.counts.inserted:,} new, {load.counts.updated:,} updated, {load.counts.unchanged:,} unchanged, "
+        f"{load.counts.quarantined:,} quarantined."
+    )
+    print_stats(result)
+    table = Table(title="Planted in this month, for the analysis to find (truth in .truth/truth.json)")
+    table.add_column("phenomenon")
+    table.add_column("what happened")
+    for name, description in planted.items():
+        table.add_row(name.replace("_", " "), description)
+    console.print(table)
+    console.print("Explore: [bold]signalroom stats[/], [bold]signalroom quarantine list[/], `signalroom --help`.")
