@@ -20,6 +20,8 @@ demo: $(STAMP)
 	$(BIN)/signalroom demo run --db $(DEMO_DB)
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

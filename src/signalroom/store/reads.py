@@ -5,7 +5,8 @@ Plain, portable SQL; each function returns typed results, never cursors.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from typing import Any
 
@@ -199,7 +200,7 @@ class QuarantineEntry:
     created_at: datetime
     updated_at: datetime
     resolved_by: str | None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = dataclass_field(default_factory=dict)
 
     def to_dict(self, *, with_raw: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -217,7 +218,8 @@ _Q_COLUMNS = (
 
 def _entry(row: tuple[Any, ...]) -> QuarantineEntry:
     *values, options = row
-    return QuarantineEntry(*values, options=orjson.loads(options) if options else {})
+    names = [f.name for f in fields(QuarantineEntry) if f.name != "options"]
+    return QuarantineEntry(**dict(zip(names, values, strict=True)), options=orjson.loads(options) if options else {})
 
 
 @dataclass(frozen=True)
