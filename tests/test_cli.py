@@ -230,7 +230,11 @@ def test_demo_run_generates_loads_and_is_idempotent(tmp_path: Path) -> None:
     assert load["quarantined"] == 0 and load["inserted"] == load["read"] > 0
     assert stats["interactions"] == outcome["demo"]["files"]["interactions.jsonl"]
     assert set(outcome["planted"]) == {
-        "repeat_driver", "disclosure_skipping", "emerging_issue", "campaign", "self_service_failure",
+        "repeat_driver",
+        "disclosure_skipping",
+        "emerging_issue",
+        "campaign",
+        "self_service_failure",
     }
     assert all(outcome["planted"].values())
     again = json.loads(run(*args).stdout)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from signalroom.ingest.adapters.base import Candidate, ReadLimits, Skipped
 from signalroom.ingest.adapters.contact_lens import ContactLensAdapter
 from signalroom.ingest.loader import Loader, detect_format
 from signalroom.store import Store
@@ -60,12 +61,20 @@ def test_counts_and_rerun_is_unchanged(loaded):
     store, summary = loaded
     assert summary.status == "completed"
     assert summary.counts.inserted == 7
-    assert summary.counts.quarantined == 6
+    assert summary.counts.quarantined == 5
+    # B's raw analysis gives way to its redacted one; A's older contact record to its newer one; the
+    # newest records of A, B and C are merged into their analyses.
+    assert summary.to_dict()["skipped"] == {
+        "merged into the analysis of its contact": 3,
+        "superseded by a newer contact trace record": 1,
+        "superseded by the redacted analysis": 1,
+    }
     ids = {r[0] for r in store.connection.execute("SELECT id FROM interactions").fetchall()}
     assert ids == {A, B, C, D, E, G, J}
     (again,) = Loader(store).ingest([ROOT], fmt="contact-lens", source="connect")
     assert (again.counts.inserted, again.counts.updated, again.counts.unchanged) == (0, 0, 7)
-    assert store.connection.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 6
+    assert again.counts.skipped == summary.counts.skipped
+    assert store.connection.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 5
     assert store.connection.execute("SELECT count(*) FROM turns").fetchone()[0] == 4 + 5 + 3 + 2
 
 
@@ -193,7 +202,6 @@ def test_bad_records_are_quarantined_with_the_field(loaded):
     ).fetchall()
     got = {(Path(r[0]).name, r[1], r[2], r[3]) for r in rows}
     assert got == {
-        (f"{B}_analysis_2026-03-02T09_24_20Z.json", "$", "duplicate_analysis", "CustomerMetadata.ContactId"),
         (
             "6fb4c8d3-1a2b-4c7a-b8d9-3b4c5d6e7f06_analysis_2026-03-03T15_00_00Z.json",
             "file",
@@ -233,3 +241,80 @@ def test_sniff():
         assert not ContactLensAdapter.sniff(path, path.read_bytes()[:65536]), path
     line = b'{"kind": "interaction", "id": "x", "ContactId": "c", "InitiationMethod": "INBOUND"}\n'
     assert not ContactLensAdapter.sniff(Path("records.jsonl"), line)
+
+
+def _items(adapter: ContactLensAdapter, paths: list[Path]) -> list:
+    limits = ReadLimits()
+    return [item for path in adapter.plan(paths, limits) for item in adapter.read(path, limits)]
+
+
+def test_superseded_records_are_skipped_with_what_replaced_them():
+    ctr = ROOT / "ctr" / "2026-03-02-contact-records.jsonl"
+    raw = ROOT / f"Analysis/Voice/2026/03/02/{B}_analysis_2026-03-02T09_24_20Z.json"
+    redacted = ROOT / f"Analysis/Voice/Redacted/2026/03/02/{B}_analysis_redacted_2026-03-02T09_24_20Z.json"
+    analysis_a = ROOT / f"Analysis/Voice/2026/03/02/{A}_analysis_2026-03-02T09_19_30Z.json"
+    items = _items(ContactLensAdapter(), [raw, redacted, analysis_a, ctr])
+    skipped = {(Path(i.file).name, i.location): (i.reason, i.detail) for i in items if isinstance(i, Skipped)}
+    assert skipped == {
+        (raw.name, "$"): ("superseded by the redacted analysis", f"contact {B!r}: {redacted} is loaded"),
+        (ctr.name, "line 1"): (
+            "superseded by a newer contact trace record",
+            f"contact {A!r}: the record at line 4 is loaded",
+        ),
+        (ctr.name, "line 2"): ("merged into the analysis of its contact", f"contact {B!r}"),
+        (ctr.name, "line 4"): ("merged into the analysis of its contact", f"contact {A!r}"),
+    }
+    # The original wins when asked for.
+    items = _items(ContactLensAdapter(prefer_redacted=False), [raw, redacted])
+    assert [(type(i), Path(i.file).name) for i in items] == [(Candidate, raw.name), (Skipped, redacted.name)]
+    assert items[1].reason == "superseded by the original analysis (prefer_redacted is off)"
+
+
+def test_contact_record_versions_without_an_analysis(tmp_path: Path):
+    def ctr(updated: str, queue: str) -> dict:
+        return {
+            "ContactId": D,
+            "Channel": "VOICE",
+            "InitiationMethod": "INBOUND",
+            "InitiationTimestamp": "2026-03-02T11:00:00Z",
+            "LastUpdateTimestamp": updated,
+            "Queue": {"Name": queue},
+        }
+
+    # The newest version is in the middle of one file; a repeat of an old one is in another file.
+    first = tmp_path / "a.jsonl"
+    first.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in (
+                ctr("2026-03-02T11:05:00Z", "v1"),
+                ctr("2026-03-02T12:05:00+01:00", "v3"),  # 11:05 UTC is older than 11:30 UTC
+                ctr("2026-03-02T11:30:00Z", "v2"),
+            )
+        )
+        + "\n"
+    )
+    second = tmp_path / "b.json"
+    second.write_text(json.dumps([ctr("2026-03-02T11:30:00Z", "v2 again"), ctr("2026-03-02T10:00:00Z", "v0")]))
+    items = _items(ContactLensAdapter(), [first, second])
+    got = [(Path(i.file).name, i.location, type(i).__name__, getattr(i, "reason", None)) for i in items]
+    assert got == [
+        ("a.jsonl", "line 1", "Skipped", "superseded by a newer contact trace record"),
+        ("a.jsonl", "line 2", "Skipped", "superseded by a newer contact trace record"),
+        ("a.jsonl", "line 3", "Skipped", "repeated by a later contact trace record"),
+        ("b.json", "$[0]", "Candidate", None),
+        ("b.json", "$[1]", "Skipped", "superseded by a newer contact trace record"),
+    ]
+    assert items[3].payload["queue"] == "v2 again"
+    assert items[0].detail == f"contact {D!r}: the record at {second} $[0] is loaded"
+
+
+def test_contact_record_versions_through_the_loader(store: Store, tmp_path: Path):
+    lines = (ROOT / "ctr" / "2026-03-02-contact-records.jsonl").read_text().splitlines()
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join([lines[0], lines[3], lines[4]]) + "\n")
+    (summary,) = Loader(store).ingest([records], fmt="contact-lens", source="connect")
+    # A's two versions, without its analysis: the newer one is loaded, the older skipped (not a duplicate_id).
+    assert (summary.counts.inserted, summary.counts.quarantined) == (2, 0)
+    assert summary.to_dict()["skipped"] == {"superseded by a newer contact trace record": 1}
+    assert interaction(store, A)["attributes"]["after_contact_work_s"] == 45

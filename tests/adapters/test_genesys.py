@@ -53,6 +53,8 @@ def test_summary_counts(loaded: tuple[Store, list[dict[str, Any]], Path]) -> Non
     assert summary["status"] == "completed"
     assert summary["inserted"] == 4  # 3 conversations in the page + 1 good line in the JSONL file
     assert summary["quarantined"] == 6
+    # the voice call's transcript is merged into its interaction
+    assert summary["skipped"] == {"merged into the interaction of its conversation": 1}
     assert rows(store, "SELECT count(*) FROM interactions")[0][0] == 4
 
 

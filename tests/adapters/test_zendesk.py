@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from signalroom.ingest.adapters.base import ReadLimits, Rejected
+from signalroom.ingest.adapters.base import Candidate, ReadLimits, Skipped
 from signalroom.ingest.adapters.zendesk import ZendeskAdapter
 from signalroom.ingest.loader import Loader, detect_format
 from signalroom.store import Store
@@ -62,6 +62,11 @@ def test_summary(loaded: tuple[Store, dict[str, Any], Path]) -> None:
     # customers 5010, 5011
     assert summary["inserted"] == 11
     assert summary["quarantined"] == 8
+    # ticket 101's older copy in the incremental page; the comments merged into tickets' turns
+    assert summary["skipped"] == {
+        "merged into the turns of its ticket": 3,
+        "superseded by a newer version of the ticket": 1,
+    }
     assert rows(store, "SELECT id FROM interactions ORDER BY id") == [
         ("101",),
         ("102",),
@@ -223,9 +228,47 @@ def test_comments_file_ticket_id_from_the_envelope_and_the_name(tmp_path: Path) 
     adapter = ZendeskAdapter()
     limits = ReadLimits()
     items = [i for p in adapter.plan(sorted(tmp_path.iterdir()), limits) for i in adapter.read(p, limits)]
-    assert len(items) == 1 and not isinstance(items[0], Rejected)
+    assert [type(i) for i in items] == [Candidate, Skipped, Skipped]
     assert [t["comment_id"] for t in items[0].payload["turns"]] == [7, 8]
     assert items[0].payload["turns"][0]["speaker"] == "customer"
+    assert {(Path(i.file).name, i.reason, i.detail) for i in items[1:]} == {
+        ("export-42-comments.json", "merged into the turns of its ticket", "ticket 42"),
+        ("more.json", "merged into the turns of its ticket", "ticket 42"),
+    }
+
+
+def test_older_ticket_versions_and_repeated_users_are_skipped(tmp_path: Path) -> None:
+    def ticket(updated: str, subject: str) -> dict[str, Any]:
+        return {
+            "id": 42,
+            "via": {"channel": "email"},
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": updated,
+            "status": "open",
+            "requester_id": 1,
+            "subject": subject,
+        }
+
+    pages = [
+        {"tickets": [ticket("2026-01-02T00:00:00Z", "old"), ticket("2026-01-03T00:00:00Z", "new")]},
+        {"tickets": [ticket("2026-01-03T00:00:00Z", "new again")]},
+    ]
+    (tmp_path / "tickets.jsonl").write_bytes(b"\n".join(orjson.dumps(p) for p in pages) + b"\n")
+    user = {"id": 1, "url": "https://x.zendesk.com/api/v2/users/1.json", "name": "Ann", "role": "end-user"}
+    (tmp_path / "users.json").write_bytes(orjson.dumps({"users": [user, user]}))
+    adapter = ZendeskAdapter()
+    limits = ReadLimits()
+    items = [i for p in adapter.plan(sorted(tmp_path.iterdir()), limits) for i in adapter.read(p, limits)]
+    got = [(Path(i.file).name, i.location, type(i).__name__, getattr(i, "reason", None)) for i in items]
+    assert got == [
+        ("tickets.jsonl", "line 1 $.tickets[0]", "Skipped", "superseded by a newer version of the ticket"),
+        ("tickets.jsonl", "line 1 $.tickets[1]", "Skipped", "repeated by a later copy of the ticket"),
+        ("tickets.jsonl", "line 2 $.tickets[0]", "Candidate", None),
+        ("users.json", "$.users[0]", "Candidate", None),
+        ("users.json", "$.users[1]", "Skipped", "repeated by an earlier copy of the user"),
+    ]
+    assert items[2].payload["attributes"]["subject"] == "new again"
+    assert items[0].detail == "ticket 42: the version at line 2 $.tickets[0] was read"
 
 
 def test_sniff_recognises_zendesk_files_only(tmp_path: Path) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from signalroom.ingest.adapters._exports import epoch_ms, millis_between, text_field
+from signalroom.ingest.adapters._records import epoch, is_email, is_phone, list_in, millis, text
 from signalroom.ingest.adapters.base import AdapterError
 
 _MEDIA = {"voice": "voice", "callback": "voice", "chat": "chat", "email": "email", "video": "video"}
@@ -36,14 +36,10 @@ _PHRASE_SPEAKERS = {
     "workflow": "bot",
 }
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{2,38}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_MILLISECOND = timedelta(milliseconds=1)
 
 
-def _list_key(obj: dict[str, Any]) -> str | None:
-    for key in ("conversations", "entities"):
-        if isinstance(obj.get(key), list):
-            return key
-    return None
+_page = list_in("conversations", "entities")  # a details page; a routing API listing
 
 
 def _is_transcript(obj: Any) -> bool:
@@ -83,19 +79,19 @@ def _address(value: Any) -> tuple[str, str] | None:
     """(kind, value) of a session address: tel:/sip:/mailto: prefixes understood."""
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip()
-    lowered = text.lower()
+    address = value.strip()
+    lowered = address.lower()
     if lowered.startswith("tel:"):
-        return "phone", text[4:]
+        return "phone", address[4:]
     if lowered.startswith("mailto:"):
-        return "email", text[7:]
+        return "email", address[7:]
     if lowered.startswith("sip:"):
-        return "handle", text
-    if _EMAIL.match(text):
-        return "email", text
-    if _PHONE.match(text):
-        return "phone", text
-    return "handle", text
+        return "handle", address
+    if is_email(address):
+        return "email", address
+    if _PHONE.match(address):
+        return "phone", address
+    return "handle", address
 
 
 def _customer(
@@ -111,7 +107,7 @@ def _customer(
         found = _address(sess.get(key))
         if found is not None:
             kind, value = found
-            if kind == "phone" and not 3 <= len(value) <= 40:
+            if kind == "phone" and not is_phone(value):
                 kind = "handle"
             customer[kind] = value[:512]
             break
@@ -168,33 +164,33 @@ def _last_segment_value(
 
 def _transcript_turns(obj: dict[str, Any], start: datetime | None) -> tuple[str, list[dict[str, Any]]]:
     """Validate an STA transcript; its phrases as turns (offsets from ``start`` when known)."""
-    cid = text_field(obj, "conversationId", "conversationId", required=True)
+    cid = text(obj, "conversationId", "conversationId", required=True)
     assert cid is not None
     turns: list[dict[str, Any]] = []
     for t, transcript in enumerate(_dicts(obj.get("transcripts"), "transcripts")):
         utterance = transcript.get("utteranceId")
         for p, phrase in enumerate(_dicts(transcript.get("phrases"), f"transcripts[{t}].phrases")):
             where = f"transcripts[{t}].phrases[{p}]"
-            text = phrase.get("text")
-            if not isinstance(text, str):
+            said = phrase.get("text")
+            if not isinstance(said, str):
                 raise AdapterError(
-                    f"{where}.text: expected the phrase text, got {text!r}",
+                    f"{where}.text: expected the phrase text, got {said!r}",
                     field=f"{where}.text",
-                    code="missing_field" if text is None else "wrong_type",
+                    code="missing_field" if said is None else "wrong_type",
                 )
-            if not text.strip():
+            if not said.strip():
                 continue
-            at = epoch_ms(phrase.get("startTimeMs"), f"{where}.startTimeMs")
+            at = epoch(phrase.get("startTimeMs"), f"{where}.startTimeMs", _MILLISECOND)
             purpose = phrase.get("participantPurpose")
             turn: dict[str, Any] = {
                 "speaker": _PHRASE_SPEAKERS.get(str(purpose).lower(), "system"),
-                "text": text,
+                "text": said,
                 "at": at,
                 "participant_purpose": purpose,
             }
             duration = phrase.get("duration")
             length = duration.get("milliseconds") if isinstance(duration, dict) else None
-            if start is not None and (offset := millis_between(start, at)) >= 0:
+            if start is not None and (offset := millis(start, at)) >= 0:
                 turn["offset_ms"] = offset
                 if isinstance(length, int) and not isinstance(length, bool) and length >= 0:
                     turn["end_ms"] = offset + length

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from signalroom.ingest.adapters._exports import first_object, millis_between, parse_time
+from signalroom.ingest.adapters._records import ListKey, first_object, is_email, is_phone, list_in, millis, parse_time
 from signalroom.ingest.adapters.base import AdapterError
 
 CHANNELS = {
@@ -57,10 +56,9 @@ _LIST_KEYS = {
 }
 
 
-def _lister(kind: str) -> Callable[[dict[str, Any]], str | None]:
+def _lister(kind: str) -> ListKey:
     """The list a page of this kind holds its records in (a ticket's own comments are not records)."""
-    key = _LIST_KEYS[kind]
-    return lambda obj: key if isinstance(obj.get(key), list) else None
+    return list_in(_LIST_KEYS[kind])
 
 
 def _kind(path: Path, head: bytes) -> str | None:
@@ -81,11 +79,6 @@ def _kind(path: Path, head: bytes) -> str | None:
     if b'"groups"' in head and b"/api/v2/groups/" in head:
         return "groups"
     return None
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(64 * 1024)
 
 
 def _int(value: Any, field: str, *, required: bool = True) -> int | None:
@@ -112,9 +105,9 @@ def _person(ident: int, user: User | None) -> dict[str, Any]:
         _, name, email, phone, external = user
         if name:
             ref["name"] = name[:256]
-        if email and re.match(r"^[^@\s]+@[^@\s]+$", email):
+        if email and is_email(email):
             ref["email"] = email
-        if phone and 3 <= len(phone) <= 40:
+        if phone and is_phone(phone):
             ref["phone"] = phone
         if external:
             ref["account"] = external[:512]
@@ -149,13 +142,6 @@ def answers(rating: Any, prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return found, kept
 
 
-def _sortable(stamp: Any) -> float:
-    try:
-        return parse_time(stamp, "updated_at").timestamp() if stamp else float("-inf")
-    except AdapterError:
-        return float("-inf")
-
-
 def _turn(
     c: Any,
     where: str,
@@ -184,7 +170,7 @@ def _turn(
     else:
         speaker = "system"  # an author this load does not know (not the requester or assignee)
     turn: dict[str, Any] = {"speaker": speaker, "text": text, "at": at, "public": public, "author_id": author}
-    if created is not None and (offset := millis_between(created, at)) >= 0:
+    if created is not None and (offset := millis(created, at)) >= 0:
         turn["offset_ms"] = offset
     if c.get("id") is not None:
         turn["comment_id"] = c["id"]

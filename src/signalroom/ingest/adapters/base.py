@@ -3,7 +3,8 @@
 An adapter never writes and never validates the interchange format itself: it maps a platform's
 records to interchange dicts (or, for interchange JSONL, passes the line through) and the loader
 validates every candidate the same way. Whatever it cannot map it yields as a :class:`Rejected`
-with a reason, so nothing is silently dropped.
+with a reason, and whatever it deliberately does not load (an older version of a record, one merged
+into another) as a :class:`Skipped`, so nothing is silently dropped.
 """
 
 from __future__ import annotations
@@ -51,13 +52,18 @@ class Rejected:
 class Skipped:
     """A source record deliberately not loaded because another one supersedes it (an older
     version of the same ticket, the raw twin of a redacted transcript). It is counted in the load
-    summary under its reason, not quarantined: nothing it holds is lost."""
+    summary under its reason, not quarantined: nothing it holds is lost.
+
+    ``reason`` is the same text for every record skipped for the same cause (the summary counts by
+    it); ``detail`` says which record superseded or took in this one (the contact, the location of
+    the newer version), for whoever reads the items themselves."""
 
     file: str
     location: str
     line: int | None
     raw: bytes | str
     reason: str
+    detail: str | None = None
 
 
 Item = Candidate | Rejected | Skipped

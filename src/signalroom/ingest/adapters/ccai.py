@@ -14,18 +14,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from signalroom.ingest.adapters._cloudjson import (
+from signalroom.ingest.adapters._records import (
     array,
+    convert_records,
     duration_ms,
-    epoch_usec,
+    epoch,
     first_object,
-    iter_records,
+    list_in,
     mapping,
     millis,
+    parse_time,
     snake,
     text,
-    timestamp,
 )
+from signalroom.ingest.adapters._records import role as _role
 from signalroom.ingest.adapters.base import Adapter, AdapterError, Item, ReadLimits, Rejected, register
 
 ROLES = {"HUMAN_AGENT": "agent", "ANY_AGENT": "agent", "AUTOMATED_AGENT": "bot", "END_USER": "customer"}
@@ -54,6 +56,8 @@ _HANDLED = {
     "obfuscatedUserId",
 }
 _EVENTS = {"holdData": "hold", "interruptionData": "interruption", "silenceData": "silence"}
+_PAGE = list_in("conversations")  # a conversations.list response
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _names(value: Any) -> list[Any]:
@@ -83,13 +87,7 @@ class CcaiAdapter(Adapter):
         return b'"entries"' in head and b'"start_timestamp_usec"' in head
 
     def read(self, path: Path, limits: ReadLimits) -> Iterator[Item]:
-        for found in iter_records(path, limits, ("conversations",)):
-            if isinstance(found, Rejected):
-                yield found
-            else:
-                yield from self.convert(
-                    found.obj, file=str(path), location=found.location, line=found.line, raw=found.raw
-                )
+        yield from convert_records(path, limits, self.convert, _PAGE)
 
     def convert(self, obj: Any, *, file: str, location: str, line: int | None, raw: bytes | str) -> Iterator[Item]:
         if not isinstance(obj, dict):
@@ -127,7 +125,7 @@ class CcaiAdapter(Adapter):
         )
         attributes: dict[str, Any] = {"resource_name": name}
         if conv.get("startTime"):
-            started = timestamp(conv["startTime"], "startTime")
+            started = parse_time(conv["startTime"], "startTime")
         else:
             times = [s.get("messageTime") for s in segments if isinstance(s, dict) and s.get("messageTime")]
             if not times:
@@ -136,7 +134,7 @@ class CcaiAdapter(Adapter):
                     field="startTime",
                     code="missing_field",
                 )
-            started = min(timestamp(t, "transcript.transcriptSegments[].messageTime") for t in times)
+            started = min(parse_time(t, "transcript.transcriptSegments[].messageTime") for t in times)
             attributes["started_at_estimated"] = True
         record: dict[str, Any] = {
             "kind": "interaction",
@@ -273,7 +271,7 @@ class CcaiAdapter(Adapter):
                     turn["end_ms"] = duration_ms(last["endOffset"], f"{where}.words[{len(words) - 1}].endOffset")
                 turn["at"] = started + timedelta(milliseconds=starts[0])
             if segment.get("messageTime"):
-                turn["at"] = timestamp(segment["messageTime"], f"{where}.messageTime")
+                turn["at"] = parse_time(segment["messageTime"], f"{where}.messageTime")
                 offset = millis(started, turn["at"])
                 if offset >= 0 and "offset_ms" not in turn:
                     turn["offset_ms"] = offset
@@ -387,13 +385,7 @@ class CcaiAdapter(Adapter):
             where = f"entries[{index}]"
             if not isinstance(entry, dict):
                 raise AdapterError(f"{where}: expected an object", field=where, code="wrong_type")
-            role = text(entry, "role", f"{where}.role", required=True)
-            if role not in ENTRY_ROLES:
-                raise AdapterError(
-                    f"{where}.role: unknown role {role!r} (expected one of {', '.join(ENTRY_ROLES)})",
-                    field=f"{where}.role",
-                    code="unknown_speaker",
-                )
+            role = _role(entry, "role", f"{where}.role", ENTRY_ROLES)
             content = entry.get("text")
             if not isinstance(content, str):
                 raise AdapterError(f"missing required field {where}.text", field=f"{where}.text", code="missing_field")
@@ -403,7 +395,7 @@ class CcaiAdapter(Adapter):
                     field=f"{where}.start_timestamp_usec",
                     code="missing_field",
                 )
-            moment = epoch_usec(entry["start_timestamp_usec"], f"{where}.start_timestamp_usec")
+            moment = epoch(entry["start_timestamp_usec"], f"{where}.start_timestamp_usec", _MICROSECOND)
             turn: dict[str, Any] = {"speaker": ENTRY_ROLES[role], "text": content, "at": moment}
             user = entry.get("user_id")
             if isinstance(user, int) and not isinstance(user, bool) and ENTRY_ROLES[role] in people:

@@ -12,15 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from signalroom.ingest.adapters._exports import (
-    Unit,
-    first_object,
-    load_at,
-    millis_between,
-    parse_time,
-    read_units,
-    text_field,
-)
 from signalroom.ingest.adapters._genesys_map import (
     _AGENT,
     _AUTOMATED,
@@ -30,11 +21,23 @@ from signalroom.ingest.adapters._genesys_map import (
     _dicts,
     _is_transcript,
     _last_segment_value,
-    _list_key,
     _main_agent,
+    _page,
     _transcript_turns,
 )
-from signalroom.ingest.adapters.base import Adapter, AdapterError, Item, ReadLimits, Rejected, register
+from signalroom.ingest.adapters._records import (
+    Found,
+    first_object,
+    head_of,
+    iter_records,
+    load_at,
+    millis,
+    parse_time,
+    text,
+)
+from signalroom.ingest.adapters.base import Adapter, AdapterError, Item, ReadLimits, Rejected, Skipped, register
+
+MERGED_TRANSCRIPT = "merged into the interaction of its conversation"
 
 
 @register
@@ -65,8 +68,7 @@ class GenesysAdapter(Adapter):
         self._limits = limits
         details: list[Path] = []
         for path in paths:
-            with path.open("rb") as handle:
-                head = handle.read(64 * 1024)
+            head = head_of(path)
             if b'"transcripts"' in head and b'"conversationStart"' not in head:
                 self._transcript_files.add(path)
             elif b'"entities"' in head and b'"/api/v2/routing/' in head:
@@ -74,14 +76,14 @@ class GenesysAdapter(Adapter):
             else:
                 details.append(path)
         for path in sorted(self._transcript_files):
-            for unit in read_units(path, limits, _list_key):
-                if isinstance(unit, Unit) and isinstance(unit.obj, dict):
+            for unit in iter_records(path, limits, _page):
+                if isinstance(unit, Found) and isinstance(unit.obj, dict):
                     cid = unit.obj.get("conversationId")
                     if isinstance(cid, str) and cid:
                         self._transcripts.setdefault(cid, []).append((path, unit.location))
         for path in sorted(self._listing_files):
-            for unit in read_units(path, limits, _list_key):
-                if isinstance(unit, Unit) and isinstance(unit.obj, dict):
+            for unit in iter_records(path, limits, _page):
+                if isinstance(unit, Found) and isinstance(unit.obj, dict):
                     ident, label = unit.obj.get("id"), unit.obj.get("name")
                     if isinstance(ident, str) and isinstance(label, str) and label:
                         self._names[ident] = label
@@ -93,7 +95,7 @@ class GenesysAdapter(Adapter):
 
     def read(self, path: Path, limits: ReadLimits) -> Iterator[Item]:
         file = str(path)
-        for unit in read_units(path, limits, _list_key):
+        for unit in iter_records(path, limits, _page):
             if isinstance(unit, Rejected):
                 yield unit
             elif path in self._listing_files:
@@ -127,7 +129,8 @@ class GenesysAdapter(Adapter):
             yield Rejected(file, location, line, raw, exc.code, f"transcript: {exc.reason}", exc.field)
             return
         if cid in self._merged:
-            return  # merged into the interaction of its conversation
+            yield Skipped(file, location, line, raw, MERGED_TRANSCRIPT, f"conversation {cid!r}")
+            return
         if cid in self._failed:
             why = "its conversation detail was quarantined; fix it and ingest both files again"
         else:
@@ -146,7 +149,7 @@ class GenesysAdapter(Adapter):
         turns: list[dict[str, Any]] = []
         communications: list[str] = []
         for path, location in self._transcripts.get(cid, []):
-            unit = load_at(path, location, self._limits, _list_key)
+            unit = load_at(path, location, self._limits, _page)
             if unit is None:
                 continue
             try:
@@ -165,7 +168,7 @@ class GenesysAdapter(Adapter):
     def _conversation(self, conv: Any) -> dict[str, Any]:
         if not isinstance(conv, dict):
             raise AdapterError(f"expected a conversation object, got {type(conv).__name__}", code="wrong_type")
-        cid = text_field(conv, "conversationId", "conversationId", required=True)
+        cid = text(conv, "conversationId", "conversationId", required=True)
         assert cid is not None
         start = parse_time(conv.get("conversationStart"), "conversationStart")
         end = None
@@ -196,7 +199,7 @@ class GenesysAdapter(Adapter):
 
         def offset(value: Any, field: str) -> int:
             moment = parse_time(value, field)
-            ms = millis_between(start, moment)
+            ms = millis(start, moment)
             if ms < 0:
                 raise AdapterError(f"{field}: {value!r} is before conversationStart", field=field, code="invalid_value")
             return ms

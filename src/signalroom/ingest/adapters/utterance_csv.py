@@ -27,28 +27,30 @@ from signalroom.ingest.adapters.base import (
     Rejected,
     register,
 )
-from signalroom.ingest.adapters.utterance_csv_rows import (
+from signalroom.ingest.adapters.utterance_csv_records import (
     ALIASES,
     BOM,
-    CHANNEL_SYNONYMS,
     DELIMITERS,
     FIELDS,
-    SPEAKER_DEFAULTS,
     Layout,
     RawRecord,
+    iter_records,
+    norm,
+    parse_fields,
+    resolve,
+    sniff_delimiter,
+    split_header,
+)
+from signalroom.ingest.adapters.utterance_csv_rows import (
+    CHANNEL_SYNONYMS,
+    SPEAKER_DEFAULTS,
     Row,
     RowError,
     Settings,
     column_of,
     conversation_id,
     interaction,
-    iter_records,
-    norm,
-    parse_fields,
     parse_row,
-    resolve,
-    sniff_delimiter,
-    split_header,
 )
 from signalroom.interchange.models import CHANNELS, SPEAKERS
 

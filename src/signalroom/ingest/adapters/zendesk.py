@@ -12,11 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from signalroom.ingest.adapters._exports import (
-    Unit,
+from signalroom.ingest.adapters._records import (
+    Found,
+    head_of,
     is_json_lines,
+    iter_records,
     parse_time,
-    read_units,
+    sortable_time,
 )
 from signalroom.ingest.adapters._zendesk_map import (
     _DIGITS,
@@ -24,18 +26,22 @@ from signalroom.ingest.adapters._zendesk_map import (
     _OPEN,
     CHANNELS,
     User,
-    _head,
     _int,
     _kind,
     _lister,
     _person,
-    _sortable,
     _turn,
     _user,
     answers,
 )
-from signalroom.ingest.adapters.base import Adapter, AdapterError, Item, ReadLimits, Rejected, register
+from signalroom.ingest.adapters.base import Adapter, AdapterError, Item, ReadLimits, Rejected, Skipped, register
 from signalroom.ingest.reading import load_json_document
+
+# Skipped reasons (counted per reason in the load summary).
+SUPERSEDED_TICKET = "superseded by a newer version of the ticket"
+REPEATED_TICKET = "repeated by a later copy of the ticket"
+REPEATED_USER = "repeated by an earlier copy of the user"
+MERGED_COMMENT = "merged into the turns of its ticket"
 
 
 # via.channel -> interchange channel. Written requests without a conversation channel of their
@@ -64,7 +70,7 @@ class ZendeskAdapter(Adapter):
     def plan(self, paths: list[Path], limits: ReadLimits) -> list[Path]:
         self._limits = limits
         for path in paths:
-            self._kinds[path] = _kind(path, _head(path)) or "tickets"
+            self._kinds[path] = _kind(path, head_of(path)) or "tickets"
         for path, kind in self._kinds.items():
             if kind == "comments":
                 ticket = self._comments_ticket(path)
@@ -73,8 +79,8 @@ class ZendeskAdapter(Adapter):
                 continue
             if kind not in ("users", "groups", "ratings"):
                 continue
-            for unit in read_units(path, limits, _lister(kind)):
-                obj = unit.obj if isinstance(unit, Unit) else None
+            for unit in iter_records(path, limits, _lister(kind)):
+                obj = unit.obj if isinstance(unit, Found) else None
                 if not isinstance(obj, dict):
                     continue
                 if kind == "users" and isinstance(obj.get("id"), int):
@@ -92,7 +98,9 @@ class ZendeskAdapter(Adapter):
     def _comments_ticket(self, path: Path) -> int | None:
         """A comments file's ticket: its envelope's ticket_id, else the number in its file name."""
         doc = (
-            load_json_document(path, self._limits.max_document_bytes) if not is_json_lines(path, _head(path)) else None
+            load_json_document(path, self._limits.max_document_bytes)
+            if not is_json_lines(path, head_of(path))
+            else None
         )
         if isinstance(doc, dict) and isinstance(doc.get("ticket_id"), int):
             return int(doc["ticket_id"])
@@ -105,23 +113,25 @@ class ZendeskAdapter(Adapter):
         return self._kinds.get(path) in ("users", "groups", "comments")
 
     def read(self, path: Path, limits: ReadLimits) -> Iterator[Item]:
-        kind = self._kinds.get(path) or _kind(path, _head(path)) or "tickets"
+        kind = self._kinds.get(path) or _kind(path, head_of(path)) or "tickets"
         if kind == "tickets":
             yield from self._read_tickets(path, limits)
             return
         file = str(path)
         ticket = self._comments_ticket(path) if kind == "comments" else None
         seen: set[int] = set()
-        for unit in read_units(path, limits, _lister(kind)):
+        for unit in iter_records(path, limits, _lister(kind)):
             if isinstance(unit, Rejected):
                 yield unit
             elif kind == "comments":
                 yield from self._comment_item(unit, ticket, file)
             elif kind == "users":
-                if isinstance(unit.obj, dict) and unit.obj.get("id") in seen:
-                    continue  # the same user on two pages of one file
-                if isinstance(unit.obj, dict) and isinstance(unit.obj.get("id"), int):
-                    seen.add(unit.obj["id"])
+                ident = unit.obj.get("id") if isinstance(unit.obj, dict) else None
+                if ident in seen:  # the same user on two pages of one file
+                    yield Skipped(file, unit.location, unit.line, unit.raw, REPEATED_USER, f"user {ident}")
+                    continue
+                if isinstance(ident, int):
+                    seen.add(ident)
                 yield from self.convert(unit.obj, file=file, location=unit.location, line=unit.line, raw=unit.raw)
             elif kind == "ratings":
                 yield from self._mapped(
@@ -130,29 +140,34 @@ class ZendeskAdapter(Adapter):
 
     def _read_tickets(self, path: Path, limits: ReadLimits) -> Iterator[Item]:
         """Tickets, keeping only the latest updated_at version of a ticket listed twice in the file."""
-        lines = is_json_lines(path, _head(path))
+        lines = is_json_lines(path, head_of(path))
         units: Any = (
-            read_units(path, limits, _lister("tickets"))
+            iter_records(path, limits, _lister("tickets"))
             if lines
-            else list(read_units(path, limits, _lister("tickets")))
+            else list(iter_records(path, limits, _lister("tickets")))
         )
         best: dict[int, tuple[float, str]] = {}
         for unit in units:
-            if isinstance(unit, Unit) and isinstance(unit.obj, dict) and isinstance(unit.obj.get("id"), int):
-                stamp = unit.obj.get("updated_at")
-                key = (_sortable(stamp), unit.location)
+            if isinstance(unit, Found) and isinstance(unit.obj, dict) and isinstance(unit.obj.get("id"), int):
+                key = (sortable_time(unit.obj.get("updated_at")), unit.location)
                 if unit.obj["id"] not in best or key[0] >= best[unit.obj["id"]][0]:
                     best[unit.obj["id"]] = key
         if lines:
-            units = read_units(path, limits, _lister("tickets"))
+            units = iter_records(path, limits, _lister("tickets"))
         file = str(path)
         for unit in units:
             if isinstance(unit, Rejected):
                 yield unit
                 continue
             obj = unit.obj
-            if isinstance(obj, dict) and isinstance(obj.get("id"), int) and best[obj["id"]][1] != unit.location:
-                continue  # an older version of a ticket updated during the export window
+            newest = best.get(obj["id"]) if isinstance(obj, dict) and isinstance(obj.get("id"), int) else None
+            if newest is not None and newest[1] != unit.location:
+                # An older version of a ticket updated during the export window, or a repeat of it.
+                repeat = sortable_time(obj.get("updated_at")) >= newest[0]
+                why = REPEATED_TICKET if repeat else SUPERSEDED_TICKET
+                detail = f"ticket {obj['id']}: the version at {newest[1]} was read"
+                yield Skipped(file, unit.location, unit.line, unit.raw, why, detail)
+                continue
             yield from self._ticket_item(
                 obj, unit.envelope, file=file, location=unit.location, line=unit.line, raw=unit.raw
             )
@@ -192,7 +207,7 @@ class ZendeskAdapter(Adapter):
             return
         yield from self._mapped([record], file=file, location=location, line=line, raw=raw)
 
-    def _comment_item(self, unit: Unit, ticket: int | None, file: str) -> Iterator[Item]:
+    def _comment_item(self, unit: Found, ticket: int | None, file: str) -> Iterator[Item]:
         def reject(code: str, reason: str, field: str | None) -> Rejected:
             return Rejected(file, unit.location, unit.line, unit.raw, code, reason, field)
 
@@ -209,7 +224,8 @@ class ZendeskAdapter(Adapter):
             yield reject(exc.code, f"comment of ticket {ticket}: {exc.reason}", exc.field)
             return
         if ticket in self._merged:
-            return  # merged into its ticket's turns
+            yield Skipped(file, unit.location, unit.line, unit.raw, MERGED_COMMENT, f"ticket {ticket}")
+            return
         why = "was quarantined" if ticket in self._failed else "is not in this load"
         yield reject(
             "missing_ticket",
@@ -341,8 +357,8 @@ class ZendeskAdapter(Adapter):
             turn = _turn(comment, f"comments[{index}]", requester, assignee, created, users)
             turns[turn.get("comment_id", ("embedded", index))] = turn
         for path in self._comments.get(tid, []):
-            for unit in read_units(path, self._limits, _lister("comments")):
-                if not isinstance(unit, Unit):
+            for unit in iter_records(path, self._limits, _lister("comments")):
+                if not isinstance(unit, Found):
                     continue
                 try:
                     turn = _turn(unit.obj, unit.location, requester, assignee, created, users)
