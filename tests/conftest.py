@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,28 @@ def table_counts(store: Store) -> dict[str, int]:
         "quarantine",
     ]
     return {t: count(store, t) for t in tables}
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def stored_interaction(store: Store, ident: str) -> dict[str, Any]:
+    """One stored interaction as a dict of its columns, attributes parsed."""
+    cursor = store.connection.execute("SELECT * FROM interactions WHERE id = ?", [ident])
+    names = [d[0] for d in cursor.description]
+    found = cursor.fetchall()
+    assert len(found) == 1, f"{len(found)} interactions with id {ident}"
+    record = dict(zip(names, found[0], strict=True))
+    record["attributes"] = orjson.loads(record["attributes"]) if record["attributes"] else {}
+    return record
+
+
+def stored_turns(store: Store, ident: str) -> list[tuple[Any, ...]]:
+    """speaker, text, occurred_at, offset_ms, end_ms, attributes of one interaction's turns, in order."""
+    return rows(
+        store,
+        "SELECT speaker, text, occurred_at, offset_ms, end_ms, attributes FROM turns "
+        "WHERE interaction_id = ? ORDER BY seq",
+        [ident],
+    )

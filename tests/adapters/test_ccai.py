@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from conftest import stored_interaction as interaction
+from conftest import stored_turns as turns
+from conftest import utc
 from signalroom.ingest.adapters.ccai import CcaiAdapter
 from signalroom.ingest.loader import Loader, detect_format
 from signalroom.store import Store
@@ -16,37 +18,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ROOT = FIXTURES / "ccai"
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    with Store.open(tmp_path / "warehouse.duckdb") as opened:
-        yield opened
-
-
 @pytest.fixture
 def loaded(store: Store):
     (summary,) = Loader(store).ingest([ROOT], fmt="ccai", source="insights")
     return store, summary
-
-
-def interaction(store: Store, ident: str) -> dict:
-    cur = store.connection.execute("SELECT * FROM interactions WHERE id = ?", [ident])
-    row = cur.fetchone()
-    assert row is not None, ident
-    record = dict(zip([c[0] for c in cur.description], row, strict=True))
-    record["attributes"] = json.loads(record["attributes"] or "{}")
-    return record
-
-
-def turns(store: Store, ident: str) -> list[tuple]:
-    return store.connection.execute(
-        "SELECT speaker, text, occurred_at, offset_ms, end_ms, attributes FROM turns "
-        "WHERE interaction_id = ? ORDER BY seq",
-        [ident],
-    ).fetchall()
 
 
 def test_counts_and_rerun_is_unchanged(loaded):

@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
+from conftest import rows
+from conftest import stored_interaction as interaction
 from signalroom.ingest.adapters.base import Candidate, ReadLimits, Skipped
 from signalroom.ingest.adapters.zendesk import ZendeskAdapter
 from signalroom.ingest.loader import Loader, detect_format
@@ -28,20 +30,6 @@ def loaded(tmp_path: Path) -> Iterator[tuple[Store, dict[str, Any], Path]]:
     (summary,) = Loader(store).ingest([folder], fmt="zendesk", source="zendesk")
     yield store, summary.to_dict(), folder
     store.close()
-
-
-def rows(store: Store, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    return store.connection.execute(sql, params or []).fetchall()
-
-
-def interaction(store: Store, ident: str) -> dict[str, Any]:
-    cursor = store.connection.execute("SELECT * FROM interactions WHERE id = ?", [ident])
-    names = [d[0] for d in cursor.description]
-    row = cursor.fetchone()
-    assert row is not None, ident
-    record = dict(zip(names, row, strict=True))
-    record["attributes"] = orjson.loads(record["attributes"]) if record["attributes"] else {}
-    return record
 
 
 def turns(store: Store, ident: str) -> list[tuple[Any, ...]]:
