@@ -242,3 +242,14 @@ def test_demo_run_generates_loads_and_is_idempotent(tmp_path: Path) -> None:
     assert again["stats"]["interactions"] == stats["interactions"]
     table = run(*args[:-1])
     assert "Planted in this month" in table.stdout and "repeat driver" in table.stdout
+
+
+def test_quarantine_file_filter_takes_a_relative_path(
+    loaded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, data = loaded
+    monkeypatch.chdir(data.parent)
+    listing = json.loads(run("quarantine", "list", "--file", data.name, "--db", str(db), "--json").stdout)
+    assert listing["total"] == 2
+    other = json.loads(run("quarantine", "list", "--file", "other.jsonl", "--db", str(db), "--json").stdout)
+    assert other["total"] == 0

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store
+from signalroom.cli.common import DbOption, JsonOption, console, emit_json, err_console, fail, open_store
 from signalroom.ingest.adapters.base import DEFAULT_MAX_RECORD_BYTES, ReadLimits, registry
 from signalroom.ingest.loader import DEFAULT_BATCH_SIZE, IngestError, Loader, expand_paths
 from signalroom.store import LoadSummary
@@ -135,6 +135,7 @@ def ingest(
                     DownloadColumn(),
                     TransferSpeedColumn(),
                     TimeRemainingColumn(),
+                    console=err_console,
                     transient=True,
                 ) as bar:
                     loader.progress = _RichProgress(bar, sum(p.stat().st_size for p in files))

@@ -24,7 +24,12 @@ app = typer.Typer(help="See, understand and retry quarantined records.", no_args
 StatusOption = Annotated[str, typer.Option(help="pending, resolved or all.", case_sensitive=False)]
 SourceOption = Annotated[str | None, typer.Option(help="Only entries from this source.")]
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Only entries with this reason code.")]
-FileOption = Annotated[str | None, typer.Option("--file", help="Only entries from this file (as ingested).")]
+FileOption = Annotated[str | None, typer.Option("--file", help="Only entries from this file.")]
+
+
+def _file(value: str | None) -> str | None:
+    """Files are recorded with absolute paths; accept one relative to here too."""
+    return str(Path(value).absolute()) if value else None
 
 
 def _status(value: str) -> str | None:
@@ -45,7 +50,7 @@ def list_entries(
     json: JsonOption = False,
 ) -> None:
     """List quarantined records, oldest first."""
-    flt = QuarantineFilter(status=_status(status), source=source, reason_code=reason, file=file)
+    flt = QuarantineFilter(status=_status(status), source=source, reason_code=reason, file=_file(file))
     with open_store(db, read_only=True) as store:
         entries = list_quarantine(store, flt, limit)
         total = count_quarantine(store, flt)
@@ -123,7 +128,7 @@ def retry(
         if not with_file.is_file():
             fail(f"no such file: {with_file}")
         replacement = with_file.read_text("utf-8").strip()
-    flt = QuarantineFilter(status="pending", source=source, reason_code=reason, file=file, ids=tuple(ids or ()))
+    flt = QuarantineFilter(status="pending", source=source, reason_code=reason, file=_file(file), ids=tuple(ids or ()))
     with open_store(db) as store:
         entries = list_quarantine(store, flt, limit=None)
         if ids:
