@@ -342,3 +342,30 @@ def test_folder_is_read_recursively_and_auto_detects(store: Store, tmp_path: Pat
     [summary] = Loader(store).ingest([folder])
     assert summary.format == "jsonl" and summary.source == "jsonl"
     assert [r[0] for r in rows(store, "SELECT id FROM interactions ORDER BY id")] == ["a", "b"]
+
+
+def test_retry_all_reads_each_file_once_and_settles_in_bulk(store: Store, tmp_path: Path) -> None:
+    from signalroom.ingest import retry
+    from signalroom.ingest.retry import retry_entries
+    from signalroom.store.reads import QuarantineFilter, list_quarantine
+
+    records = [interaction(f"r-{i}", turns=[{"speaker": "customer", "text": "y" * 3_000}]) for i in range(30)]
+    records[7] = '{"kind": "interaction", "id": "still-bad"' + " " * 3_000
+    path = write_jsonl(tmp_path / "many.jsonl", records)
+    ingest(store, path, limits=ReadLimits(max_record_bytes=1_000))
+    assert count(store, "quarantine") == 30
+    reads = []
+    real = retry.read_lines_at
+    retry.read_lines_at = lambda p, numbers: reads.append(p) or real(p, numbers)
+    try:
+        report = retry_entries(store, list_quarantine(store, QuarantineFilter(), None), limits=ReadLimits())
+    finally:
+        retry.read_lines_at = real
+    assert reads == [path]
+    assert (report.resolved, report.failed) == (29, 1)
+    assert count(store, "interactions") == 29
+    assert rows(store, "SELECT status, count(*), sum(attempts) FROM quarantine GROUP BY status ORDER BY status") == [
+        ("pending", 1, 1),
+        ("resolved", 29, 29),
+    ]
+    assert rows(store, "SELECT reason_code, line FROM quarantine WHERE status = 'pending'") == [("malformed_json", 8)]

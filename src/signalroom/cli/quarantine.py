@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store
+from signalroom.cli.common import DbOption, JsonOption, console, emit_json, err_console, fail, open_store
 from signalroom.ingest.adapters.base import DEFAULT_MAX_RECORD_BYTES, ReadLimits
 from signalroom.ingest.loader import IngestError
 from signalroom.ingest.retry import retry_entries
@@ -135,10 +137,22 @@ def retry(
             missing = sorted(set(ids) - {e.id for e in entries})
             if missing:
                 fail(f"no pending quarantine entr{'y' if len(missing) == 1 else 'ies'} {', '.join(map(str, missing))}")
+        limits = ReadLimits(max_record_bytes=max_record_bytes)
         try:
-            report = retry_entries(
-                store, entries, limits=ReadLimits(max_record_bytes=max_record_bytes), replacement=replacement
-            )
+            if json or not sys.stderr.isatty():
+                report = retry_entries(store, entries, limits=limits, replacement=replacement)
+            else:
+                with Progress(
+                    TextColumn("[bold]retrying"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+                ) as bar:
+                    task = bar.add_task("retry", total=len(entries))
+                    report = retry_entries(
+                        store,
+                        entries,
+                        limits=limits,
+                        replacement=replacement,
+                        on_entry=lambda _: bar.advance(task),
+                    )
         except IngestError as exc:
             fail(str(exc))
     if json:

@@ -110,6 +110,35 @@ def build_adapter(fmt: str, options: dict[str, Any]) -> Adapter:
     return cls(**given)
 
 
+def check(item: Item, seen: dict[tuple[str, str], str]) -> tuple[Record, str] | Problem | Skipped:
+    """What becomes of one item: a valid record with its content hash, the problem that keeps it
+    out, or the note that it was skipped. ``seen`` holds the keys taken so far from the same file,
+    with where they were; a valid record's key is added to it."""
+    if isinstance(item, Rejected):
+        return Problem(item.code, item.field, item.reason)
+    if isinstance(item, Skipped):
+        return item
+    outcome = validate(item.payload)
+    if isinstance(outcome, Problem):
+        if outcome.code == "malformed_json" and isinstance(item.raw, bytes):
+            try:
+                item.raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return Problem("invalid_utf8", None, f"invalid UTF-8 at byte {exc.start} of {item.location}")
+        return outcome
+    record, digest = outcome
+    key = record_key(record, digest)
+    first = seen.get(key)
+    if first is not None:
+        return Problem(
+            "duplicate_id",
+            "id",
+            f"duplicate {key[0]} id {key[1]!r} in this file (first at {first}); the first one was kept",
+        )
+    seen[key] = item.location
+    return record, digest
+
+
 @dataclass
 class Loader:
     """Loads files into a store. One instance per command; it holds no state between loads."""
@@ -190,37 +219,14 @@ class Loader:
         reasons: Counter[str],
     ) -> None:
         """Validate one item into the batch, or put it in the batch's quarantine."""
-        if isinstance(item, Rejected):
-            self._reject(batch, item, item.code, item.reason, item.field, reasons)
-            return
-        if isinstance(item, Skipped):
-            batch.skipped[item.reason] += 1
-            return
-        outcome = validate(item.payload)
+        outcome = check(item, seen)
         if isinstance(outcome, Problem):
-            problem = outcome
-            if problem.code == "malformed_json" and isinstance(item.raw, bytes):
-                try:
-                    item.raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    problem = Problem("invalid_utf8", None, f"invalid UTF-8 at byte {exc.start} of {item.location}")
-            self._reject(batch, item, problem.code, problem.reason, problem.field, reasons)
-            return
-        record, digest = outcome
-        key = record_key(record, digest)
-        first = seen.get(key)
-        if first is not None:
-            self._reject(
-                batch,
-                item,
-                "duplicate_id",
-                f"duplicate {key[0]} id {key[1]!r} in this file (first at {first}); the first one was kept",
-                "id",
-                reasons,
-            )
-            return
-        seen[key] = item.location
-        batch.add(record, digest)
+            assert not isinstance(item, Skipped)
+            self._reject(batch, item, outcome.code, outcome.reason, outcome.field, reasons)
+        elif isinstance(outcome, Skipped):
+            batch.skipped[outcome.reason] += 1
+        else:
+            batch.add(*outcome)
 
     @staticmethod
     def _reject(

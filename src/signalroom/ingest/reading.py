@@ -50,13 +50,20 @@ def iter_lines(path: Path, max_bytes: int) -> Iterator[Line]:
                 yield Line(number, stripped, len(stripped), len(stripped) > max_bytes)
 
 
-def read_line_at(path: Path, number: int) -> bytes | None:
-    """One whole line of a file (for retrying an oversized record), or None if it has no such line."""
+def read_lines_at(path: Path, numbers: set[int]) -> dict[int, bytes]:
+    """The whole lines with these 1-based numbers (for retrying oversized records), read in one
+    pass over the file; numbers beyond its end are absent from the result."""
+    found: dict[int, bytes] = {}
+    if not numbers:
+        return found
+    last = max(numbers)
     with path.open("rb") as handle:
         for index, data in enumerate(handle, start=1):
-            if index == number:
-                return data.rstrip(b"\r\n")
-    return None
+            if index in numbers:
+                found[index] = data.rstrip(b"\r\n")
+            if index >= last:
+                break
+    return found
 
 
 def decode_line(file: str, line: Line) -> str | Rejected:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from signalroom.ingest.adapters.base import ReadLimits
-from signalroom.ingest.loader import Loader, build_adapter
-from signalroom.ingest.reading import raw_text, read_line_at
+from signalroom.ingest.adapters.base import Adapter, ReadLimits, Skipped
+from signalroom.ingest.loader import build_adapter, check
+from signalroom.ingest.reading import raw_text, read_lines_at
+from signalroom.ingest.validation import Problem
 from signalroom.store.batch import RecordBatch
 from signalroom.store.reads import (
     QuarantineEntry,
+    fail_quarantine,
     load_paths,
-    mark_quarantine_failed,
-    mark_quarantine_resolved,
+    resolve_quarantine,
 )
 from signalroom.store.warehouse import LoadSummary, Store
 
@@ -31,6 +32,12 @@ class RetryOutcome:
 @dataclass
 class RetryReport:
     outcomes: list[RetryOutcome] = field(default_factory=list)
+    on_outcome: Callable[[RetryOutcome], None] | None = None
+
+    def add(self, outcome: RetryOutcome) -> None:
+        self.outcomes.append(outcome)
+        if self.on_outcome:
+            self.on_outcome(outcome)
 
     @property
     def resolved(self) -> int:
@@ -49,15 +56,23 @@ class RetryReport:
         }
 
 
-def _raw_for_retry(entry: QuarantineEntry) -> str | None:
-    """The whole raw record: as stored, or re-read from its file when only a part was kept."""
-    if not entry.raw_truncated:
-        return entry.raw
-    path = Path(entry.file)
-    if entry.line is None or not path.is_file():
-        return None
-    data = read_line_at(path, entry.line)
-    return raw_text(data) if data is not None else None
+def _full_records(entries: list[QuarantineEntry]) -> dict[int, str]:
+    """The whole raw text of entries of which only a part was kept, re-read from their files,
+    each file once; entries whose file or line is gone are absent."""
+    wanted: dict[str, dict[int, int]] = {}
+    for entry in entries:
+        if entry.raw_truncated and entry.line is not None:
+            wanted.setdefault(entry.file, {})[entry.line] = entry.id
+    found: dict[int, str] = {}
+    for file, lines in wanted.items():
+        path = Path(file)
+        if path.is_file():
+            for number, data in read_lines_at(path, set(lines)).items():
+                found[lines[number]] = raw_text(data)
+    return found
+
+
+RETRY_BATCH = 2_000
 
 
 def retry_entries(
@@ -66,14 +81,16 @@ def retry_entries(
     *,
     limits: ReadLimits | None = None,
     replacement: str | None = None,
+    on_entry: Callable[[RetryOutcome], None] | None = None,
 ) -> RetryReport:
-    """Map each entry again; those that now pass are written (one load per source and format)
-    and marked resolved, the others keep their place with the new reason."""
+    """Map each entry again; those that now pass are written (one load per source and format,
+    in batches) and marked resolved, the others keep their place with the new reason."""
     limits = limits or ReadLimits()
-    report = RetryReport()
+    report = RetryReport(on_outcome=on_entry)
     groups: dict[tuple[str, str], list[QuarantineEntry]] = {}
     for entry in entries:
         groups.setdefault((entry.source, entry.format), []).append(entry)
+    full = _full_records(entries) if replacement is None else {}
     for (source, fmt), group in groups.items():
         adapter = build_adapter(fmt, group[0].options)
         # Companion files of the original loads (contact trace records, transcripts, users…)
@@ -81,42 +98,74 @@ def retry_entries(
         originals = [Path(p) for p in load_paths(store, {e.load_id for e in group}) if Path(p).is_file()]
         if originals:
             adapter.plan(originals, limits)
-        loader = Loader(store, limits=limits)
-        load_id = store.begin_load(source, fmt, [f"quarantine:{e.id}" for e in group], group[0].options)
-        summary = LoadSummary(load_id, source, fmt, [f"quarantine:{e.id}" for e in group], "running")
-        seen: dict[tuple[str, str], str] = {}
-        for entry in group:
-            raw = replacement if replacement is not None else _raw_for_retry(entry)
-            if raw is None:
-                reason = f"only part of this record was kept and {entry.file} line {entry.line} cannot be read"
-                mark_quarantine_failed(store, entry.id, entry.reason_code, reason, entry.field)
-                report.outcomes.append(RetryOutcome(entry.id, False, reason))
-                continue
-            if len(raw.encode("utf-8", "surrogatepass")) > limits.max_record_bytes:
-                reason = (
-                    f"record of {len(raw.encode('utf-8', 'surrogatepass')):,} bytes exceeds the limit of "
-                    f"{limits.max_record_bytes:,} bytes (raise it with --max-record-bytes)"
-                )
-                mark_quarantine_failed(store, entry.id, "oversized", reason, None)
-                report.outcomes.append(RetryOutcome(entry.id, False, reason))
-                continue
-            batch = RecordBatch(source, load_id)
-            reasons: Counter[str] = Counter()
-            items = list(adapter.reconvert(raw, file=entry.file, location=entry.location, line=entry.line))
-            for item in items:
-                loader.take(item, batch, seen, reasons)
-            summary.records_read += len(items)
-            if batch.quarantine or not items:
-                problem = batch.quarantine[0] if batch.quarantine else None
-                code = problem.reason_code if problem else "no_records"
-                reason = problem.reason if problem else "the record maps to nothing"
-                mark_quarantine_failed(store, entry.id, code, reason, problem.field if problem else None)
-                summary.reasons[code] += 1
-                report.outcomes.append(RetryOutcome(entry.id, False, reason))
-                continue
-            summary.counts.add(store.write_batch(batch, fmt))
-            mark_quarantine_resolved(store, entry.id, f"retry:{load_id}")
-            report.outcomes.append(RetryOutcome(entry.id, True, None, load_id))
+        paths = [f"quarantine:{e.id}" for e in group]
+        summary = LoadSummary(store.begin_load(source, fmt, paths, group[0].options), source, fmt, paths, "running")
+        _GroupRetry(store, adapter, summary, report, limits).run(group, full, replacement)
         summary.status = "completed"
         store.finish_load(summary)
     return report
+
+
+class _GroupRetry:
+    """Retries the entries of one source and format: records that now pass are written in
+    batches, and the quarantine is settled in bulk after each batch."""
+
+    def __init__(
+        self, store: Store, adapter: Adapter, summary: LoadSummary, report: RetryReport, limits: ReadLimits
+    ) -> None:
+        self.store, self.adapter, self.summary, self.report, self.limits = store, adapter, summary, report, limits
+        self.seen: dict[tuple[str, str], str] = {}
+        self.batch = RecordBatch(summary.source, summary.load_id)
+        self.passed: list[int] = []
+        self.failed: list[tuple[int, str, str, str | None]] = []
+
+    def run(self, group: list[QuarantineEntry], full: dict[int, str], replacement: str | None) -> None:
+        for entry in group:
+            raw = replacement if replacement is not None else full.get(entry.id) if entry.raw_truncated else entry.raw
+            problem = self._retry(entry, raw)
+            if problem is None:
+                self.passed.append(entry.id)
+            else:
+                self.failed.append((entry.id, problem.code, problem.reason, problem.field))
+                self.summary.reasons[problem.code] += 1
+            if len(self.passed) + len(self.failed) >= RETRY_BATCH:
+                self._flush()
+        self._flush()
+
+    def _retry(self, entry: QuarantineEntry, raw: str | None) -> Problem | None:
+        if raw is None:
+            reason = f"only part of this record was kept and {entry.file} line {entry.line} cannot be read"
+            return Problem(entry.reason_code, entry.field, reason)
+        size = len(raw.encode("utf-8", "surrogatepass"))
+        if size > self.limits.max_record_bytes:
+            return Problem(
+                "oversized",
+                None,
+                f"record of {size:,} bytes exceeds the limit of {self.limits.max_record_bytes:,} bytes "
+                "(raise it with --max-record-bytes)",
+            )
+        items = list(self.adapter.reconvert(raw, file=entry.file, location=entry.location, line=entry.line))
+        self.summary.records_read += len(items)
+        outcomes = [check(item, self.seen) for item in items]
+        problems = [o for o in outcomes if isinstance(o, Problem)]
+        if problems or not items:
+            return problems[0] if problems else Problem("no_records", None, "the record maps to nothing")
+        for outcome in outcomes:
+            if isinstance(outcome, Skipped):
+                self.batch.skipped[outcome.reason] += 1
+            elif not isinstance(outcome, Problem):
+                self.batch.add(*outcome)
+        return None
+
+    def _flush(self) -> None:
+        load_id = self.summary.load_id
+        if len(self.batch):
+            self.summary.counts.add(self.store.write_batch(self.batch, self.adapter.name))
+        resolve_quarantine(self.store, self.passed, f"retry:{load_id}")
+        fail_quarantine(self.store, self.failed)
+        for entry_id in self.passed:
+            self.report.add(RetryOutcome(entry_id, True, None, load_id))
+        for entry_id, _, reason, _ in self.failed:
+            self.report.add(RetryOutcome(entry_id, False, reason))
+        self.batch = RecordBatch(self.summary.source, load_id)
+        self.passed, self.failed = [], []

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from signalroom.store.sql_util import fetch_one
 from signalroom.store.warehouse import Store
@@ -268,17 +269,35 @@ def get_quarantine(store: Store, entry_id: int) -> QuarantineEntry | None:
     return found[0] if found else None
 
 
-def mark_quarantine_resolved(store: Store, entry_id: int, resolved_by: str) -> None:
+def resolve_quarantine(store: Store, entry_ids: list[int], resolved_by: str) -> None:
+    """Mark entries resolved (their records were loaded), counting the attempt."""
+    if not entry_ids:
+        return
     store.connection.execute(
         "UPDATE quarantine SET status = 'resolved', resolved_by = ?, attempts = attempts + 1, "
-        "updated_at = now() WHERE id = ?",
-        [resolved_by, entry_id],
+        "updated_at = now() WHERE id IN (SELECT unnest(?::BIGINT[]))",
+        [resolved_by, entry_ids],
     )
 
 
-def mark_quarantine_failed(store: Store, entry_id: int, reason_code: str, reason: str, field: str | None) -> None:
-    store.connection.execute(
-        "UPDATE quarantine SET reason_code = ?, reason = ?, field = ?, attempts = attempts + 1, "
-        "updated_at = now() WHERE id = ?",
-        [reason_code, reason, field, entry_id],
+def fail_quarantine(store: Store, failures: list[tuple[int, str, str, str | None]]) -> None:
+    """Record a failed attempt for each (entry id, reason code, reason, field)."""
+    if not failures:
+        return
+    rows = pa.table(
+        {
+            "id": pa.array([f[0] for f in failures], type=pa.int64()),
+            "reason_code": [f[1] for f in failures],
+            "reason": [f[2] for f in failures],
+            "field": pa.array([f[3] for f in failures], type=pa.string()),
+        }
     )
+    con = store.connection
+    con.register("failed_retries", rows)
+    try:
+        con.execute(
+            "UPDATE quarantine SET reason_code = f.reason_code, reason = f.reason, field = f.field, "
+            "attempts = attempts + 1, updated_at = now() FROM failed_retries f WHERE quarantine.id = f.id"
+        )
+    finally:
+        con.unregister("failed_retries")
