@@ -56,20 +56,17 @@ def print_stats(result: Stats) -> None:
             f"[bold]{result.interactions:,}",
         )
         console.print(per_day)
-    if result.events_by_type:
-        events = Table(title="Self-service events by type")
-        events.add_column("type")
-        events.add_column("count", justify="right")
-        for kind, count in result.events_by_type.items():
-            events.add_row(kind, f"{count:,}")
-        console.print(events)
-    if result.quarantine_by_reason:
-        reasons = Table(title="Pending quarantine by reason")
-        reasons.add_column("reason")
-        reasons.add_column("count", justify="right")
-        for code, count in result.quarantine_by_reason.items():
-            reasons.add_row(code, f"{count:,}")
-        console.print(reasons)
+    for title, label, counts in (
+        ("Self-service events by type", "type", result.events_by_type),
+        ("Pending quarantine by reason", "reason", result.quarantine_by_reason),
+    ):
+        if counts:
+            table = Table(title=title)
+            table.add_column(label)
+            table.add_column("count", justify="right")
+            for key, count in counts.items():
+                table.add_row(key, f"{count:,}")
+            console.print(table)
     if result.last_load:
         last = result.last_load
         console.print(
