@@ -369,3 +369,17 @@ def test_retry_all_reads_each_file_once_and_settles_in_bulk(store: Store, tmp_pa
         ("resolved", 29, 29),
     ]
     assert rows(store, "SELECT reason_code, line FROM quarantine WHERE status = 'pending'") == [("malformed_json", 8)]
+
+
+def test_same_id_in_two_files_of_one_load_is_an_update(store: Store, tmp_path: Path) -> None:
+    first = write_jsonl(tmp_path / "1.jsonl", [interaction("c-1", queue="old"), interaction("c-2")])
+    second = write_jsonl(tmp_path / "2.jsonl", [interaction("c-1", queue="new"), interaction("c-3")])
+    summary = ingest(store, first, second)
+    assert (summary.counts.inserted, summary.counts.updated, summary.counts.unchanged) == (3, 1, 0)
+    assert rows(store, "SELECT id, queue FROM interactions ORDER BY id") == [
+        ("c-1", "new"),
+        ("c-2", "cards"),
+        ("c-3", "cards"),
+    ]
+    assert rows(store, "SELECT count(*) FROM turns WHERE interaction_id = 'c-1'") == [(3,)]
+    assert rows(store, "SELECT count(*) FROM surveys WHERE interaction_id = 'c-1'") == [(1,)]
