@@ -1,0 +1,1 @@
+"""The analysis pipeline: small, swappable stages over batches of interactions."""
