@@ -1,0 +1,99 @@
+"""Running the stages over every interaction that needs it, batch by batch."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from signalroom.pipeline.base import AnalysisBatch, Stage, pipeline_hash
+from signalroom.store import analysis_writes
+from signalroom.store.interaction_views import iter_view_batches, pending_keys
+from signalroom.store.warehouse import Store
+
+DEFAULT_BATCH_SIZE = 500
+
+
+@dataclass
+class AnalysisSummary:
+    run_id: int
+    full: bool
+    pipeline_hash: str
+    stages: list[dict[str, Any]]
+    status: str = "running"
+    interactions: int = 0
+    seconds: float = 0.0
+    flags: Counter[str] = field(default_factory=Counter)
+    flagged: int = 0  # interactions with at least one flag
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "full": self.full,
+            "interactions": self.interactions,
+            "seconds": round(self.seconds, 3),
+            "interactions_per_second": round(self.interactions / self.seconds, 1) if self.seconds else None,
+            "flagged": self.flagged,
+            "flags": dict(sorted(self.flags.items())),
+            "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
+            "pipeline_hash": self.pipeline_hash,
+            "stages": self.stages,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Analyzer:
+    """Analyses new or changed interactions (all of them with ``full``) with the given stages."""
+
+    store: Store
+    stages: list[Stage]
+    batch_size: int = DEFAULT_BATCH_SIZE
+    progress: Callable[[int, int], None] | None = None  # (done, total)
+
+    def run(self, *, full: bool = False) -> AnalysisSummary:
+        digest = pipeline_hash(self.stages)
+        described = [s.describe() for s in self.stages]
+        keys = pending_keys(self.store, digest, full=full)
+        run_id = analysis_writes.begin_run(self.store, full=full, pipeline_hash=digest, stages=described)
+        summary = AnalysisSummary(run_id, full, digest, described)
+        started = time.perf_counter()
+        try:
+            for views in iter_view_batches(self.store, keys, self.batch_size):
+                batch = AnalysisBatch(views)
+                for stage in self.stages:
+                    stage_start = time.perf_counter()
+                    stage.process(batch)
+                    elapsed = time.perf_counter() - stage_start
+                    summary.stage_seconds[stage.name] = summary.stage_seconds.get(stage.name, 0.0) + elapsed
+                analysis_writes.write_batch(self.store, batch, run_id=run_id, pipeline_hash=digest)
+                summary.interactions += len(views)
+                for reasons in batch.flags.values():
+                    summary.flags.update(reasons)
+                    summary.flagged += bool(reasons)
+                if self.progress:
+                    self.progress(summary.interactions, len(keys))
+        except BaseException as exc:
+            summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
+            summary.seconds = time.perf_counter() - started
+            self._finish(summary)
+            raise
+        summary.status = "completed"
+        summary.seconds = time.perf_counter() - started
+        self._finish(summary)
+        return summary
+
+    def _finish(self, summary: AnalysisSummary) -> None:
+        analysis_writes.finish_run(
+            self.store,
+            summary.run_id,
+            status=summary.status,
+            interactions=summary.interactions,
+            flagged=summary.flagged,
+            error=summary.error,
+        )
