@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import demo, quarantine
+from signalroom.cli import demo, export, interactions, quarantine
 from signalroom.cli.ingest import ingest
 from signalroom.cli.schema import schema
 from signalroom.cli.stats import stats
@@ -20,6 +20,8 @@ app.command()(stats)
 app.command()(schema)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(demo.app, name="demo")
+app.add_typer(interactions.app, name="interactions")
+app.add_typer(export.app, name="export")
 
 
 def main() -> None:
