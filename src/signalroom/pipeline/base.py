@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,6 +33,8 @@ class AnalysisBatch:
     embeddings: dict[str, np.ndarray] = field(default_factory=dict)  # tier -> (n, dim), rows as views
     results: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)  # stage -> key -> result
     flags: dict[Key, list[str]] = field(default_factory=dict)
+    reason_labels: dict[Key, str] = field(default_factory=dict)  # the contact reason, once assigned
+    _redacted_views: dict[Key, InteractionView] = field(default_factory=dict, repr=False)
 
     @staticmethod
     def key(view: InteractionView) -> Key:
@@ -41,6 +43,18 @@ class AnalysisBatch:
     def texts(self, view: InteractionView) -> list[str]:
         """The view's turn texts, redacted when a redaction stage ran."""
         return self.redacted.get(self.key(view)) or [t.text for t in view.turns]
+
+    def redacted_view(self, view: InteractionView) -> InteractionView:
+        """The view with its turns' text redacted (the view itself when no redaction ran)."""
+        key = self.key(view)
+        texts = self.redacted.get(key)
+        if texts is None:
+            return view
+        found = self._redacted_views.get(key)
+        if found is None:
+            turns = tuple(replace(t, text=text) for t, text in zip(view.turns, texts, strict=True))
+            found = self._redacted_views[key] = replace(view, turns=turns, customer_name=None)
+        return found
 
     def flag(self, view: InteractionView, reason: str) -> None:
         found = self.flags.setdefault(self.key(view), [])
