@@ -32,7 +32,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/ingest_throughput.py
+	$(BIN)/python benchmarks/analysis_throughput.py
 
 clean:
 	rm -rf $(VENV) demo-data $(DEMO_DB) $(DEMO_DB).wal

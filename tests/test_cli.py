@@ -222,7 +222,7 @@ def test_help_everywhere() -> None:
 
 def test_demo_run_generates_loads_and_is_idempotent(tmp_path: Path) -> None:
     db, out = tmp_path / "demo.duckdb", tmp_path / "demo-data"
-    args = ["demo", "run", "--customers", "120", "--days", "6", "--out", str(out), "--db", str(db), "--json"]
+    args = ["demo", "run", "--customers", "200", "--days", "6", "--out", str(out), "--db", str(db), "--json"]
     first = run(*args)
     assert first.exit_code == 0, first.output
     outcome = json.loads(first.stdout)
@@ -237,8 +237,11 @@ def test_demo_run_generates_loads_and_is_idempotent(tmp_path: Path) -> None:
         "self_service_failure",
     }
     assert all(outcome["planted"].values())
+    assert outcome["analysis"]["interactions"] == stats["interactions"]
+    assert outcome["reasons"]["reasons"] and outcome["analysis"]["reasons"]["refitted"]
     again = json.loads(run(*args).stdout)
     assert again["load"]["unchanged"] == load["inserted"] and again["load"]["inserted"] == 0
+    assert again["analysis"]["interactions"] == 0
     assert again["stats"]["interactions"] == stats["interactions"]
     table = run(*args[:-1])
     assert "Planted in this month" in table.stdout and "repeat driver" in table.stdout

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import demo, export, interactions, quarantine
+from signalroom.cli import demo, export, interactions, quarantine, topics
+from signalroom.cli.analyze import analyze_command
 from signalroom.cli.ingest import ingest
 from signalroom.cli.schema import schema
 from signalroom.cli.stats import stats
@@ -18,10 +19,12 @@ app = typer.Typer(
 app.command()(ingest)
 app.command()(stats)
 app.command()(schema)
+app.command("analyze")(analyze_command)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(demo.app, name="demo")
 app.add_typer(interactions.app, name="interactions")
 app.add_typer(export.app, name="export")
+app.add_typer(topics.app, name="topics")
 
 
 def main() -> None:

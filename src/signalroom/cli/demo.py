@@ -123,13 +123,26 @@ def run_command(
     """Generate the demo period, load it into the warehouse and show what it holds (`make demo`)."""
     config = DemoConfig(customers=customers, days=days, seed=seed, start=_date(start), out=out)
     summary = generate(config)
+    from signalroom.pipeline.analyze import analyze, reason_listing
+
     with open_store(db) as store:
         [load] = Loader(store).ingest([out], fmt="jsonl", source=DEMO_SOURCE)
+        analysis = analyze(store)
+        reasons = reason_listing(store)
         result = warehouse_stats(store)
     truth = orjson.loads((out / TRUTH_DIR / "truth.json").read_bytes())
     planted = {name: _describe(item) for name, item in truth.get("phenomena", {}).items()}
     if as_json:
-        emit_json({"demo": summary.to_dict(), "load": load.to_dict(), "stats": result.to_dict(), "planted": planted})
+        emit_json(
+            {
+                "demo": summary.to_dict(),
+                "load": load.to_dict(),
+                "analysis": analysis.to_dict(),
+                "reasons": reasons,
+                "stats": result.to_dict(),
+                "planted": planted,
+            }
+        )
         return
     console = Console()
     console.print(
@@ -139,10 +152,27 @@ def run_command(
         f"{load.counts.quarantined:,} quarantined."
     )
     print_stats(result)
+    run = analysis.run
+    console.print(
+        f"Analysed {run.interactions:,} interactions ({run.flagged:,} not fully, see `signalroom analyze --help`)."
+    )
+    if reasons:
+        top = Table(title=f"Contact reasons discovered from what customers said (model v{reasons['model_version']})")
+        top.add_column("id", justify="right")
+        top.add_column("reason")
+        top.add_column("interactions", justify="right")
+        top.add_column("for example")
+        for reason in reasons["reasons"][:12]:
+            example = reason["examples"][0] if reason["examples"] else ""
+            top.add_row(str(reason["id"]), reason["name"], f"{reason['interactions']:,}", example)
+        console.print(top)
     table = Table(title="Planted in this month, for the analysis to find (truth in .truth/truth.json)")
     table.add_column("phenomenon")
     table.add_column("what happened")
     for name, description in planted.items():
         table.add_row(name.replace("_", " "), description)
     console.print(table)
-    console.print("Explore: [bold]signalroom stats[/], [bold]signalroom quarantine list[/], `signalroom --help`.")
+    console.print(
+        "Explore: [bold]signalroom topics[/], [bold]signalroom interactions show ID[/], "
+        "[bold]signalroom stats[/], `signalroom --help`."
+    )

@@ -52,6 +52,8 @@ def print_detail(detail: InteractionDetail) -> None:
     if detail.reason:
         reason = detail.reason
         label = reason.get("label") or f"topic {reason['topic_id']}"
+        if reason.get("sub_label"):
+            label += f" › {reason['sub_label']}"
         note = " [yellow](unexplained by the known reasons)[/]" if reason["unexplained"] else ""
         console.print(f"[bold]Reason:[/] {label} · confidence {reason['confidence']:.2f}{note}")
     transcript = Table(title="Transcript", show_lines=False)

@@ -33,6 +33,8 @@ class AnalysisBatch:
     embeddings: dict[str, np.ndarray] = field(default_factory=dict)  # tier -> (n, dim), rows as views
     results: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)  # stage -> key -> result
     flags: dict[Key, list[str]] = field(default_factory=dict)
+    reasons: dict[Key, Any] = field(default_factory=dict)  # Assignment per interaction
+    reason_model_version: int | None = None
     reason_labels: dict[Key, str] = field(default_factory=dict)  # the contact reason, once assigned
     _redacted_views: dict[Key, InteractionView] = field(default_factory=dict, repr=False)
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signalroom.pipeline.base import AnalysisBatch, Stage, pipeline_hash
+from signalroom.pipeline.names import DEFAULT_BATCH_SIZE
 from signalroom.store import analysis_writes
 from signalroom.store.interaction_views import iter_view_batches, pending_keys
 from signalroom.store.warehouse import Store
-
-DEFAULT_BATCH_SIZE = 500
 
 
 @dataclass

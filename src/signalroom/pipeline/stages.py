@@ -5,12 +5,122 @@ Order matters: ``redact`` first, so every later stage reads redacted text only.
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from typing import Any
 
 from signalroom.pipeline.base import AnalysisBatch, Stage
 from signalroom.pipeline.conversation_metrics import conversation_metrics
+from signalroom.pipeline.embed import Embedder, make_embedder
+from signalroom.pipeline.reasons import ReasonModel
+from signalroom.pipeline.reasons.purpose import purpose_text
+from signalroom.pipeline.redact import Redactor
 from signalroom.pipeline.sentiment import SentimentScorer
 from signalroom.pipeline.situation import SituationExtractor
+
+# Very long interactions are analysed on their first turns only, and say so.
+MAX_TURNS = 400
+
+
+class RedactStage(Stage):
+    """PII redaction of every turn, before any other stage reads the text."""
+
+    name = "redact"
+
+    def __init__(self, *, redactor: Redactor | None = None) -> None:
+        self.redactor = redactor
+
+    def _redactor(self) -> Redactor:
+        if self.redactor is None:
+            self.redactor = Redactor()
+        return self.redactor
+
+    def get_params(self) -> dict[str, Any]:
+        return self._redactor().get_params()
+
+    def process(self, batch: AnalysisBatch) -> None:
+        redactor = self._redactor()
+        for view in batch.views:
+            names = [view.customer_name] if view.customer_name else []
+            found = redactor.redact_many([t.text for t in view.turns], known_names=names)
+            key = batch.key(view)
+            batch.redacted[key] = [r.text for r in found]
+            batch.spans[key] = [[asdict(span) for span in r.spans] for r in found]
+
+
+class PurposeStage(Stage):
+    """The customer's own words about why they came (greetings and verification left out)."""
+
+    name = "purpose"
+
+    def process(self, batch: AnalysisBatch) -> None:
+        for view in batch.views:
+            redacted = batch.redacted_view(view)
+            if not redacted.turns:
+                batch.flag(view, "empty transcript")
+            elif not redacted.customer_turns():
+                batch.flag(view, "no customer turns: reason and customer sentiment not determined")
+            elif len(redacted.turns) > MAX_TURNS:
+                batch.flag(view, f"very long ({len(redacted.turns)} turns): reason read from the first {MAX_TURNS}")
+                redacted = replace(redacted, turns=redacted.turns[:MAX_TURNS])
+            text = purpose_text(redacted)
+            if text:
+                batch.purpose[batch.key(view)] = text
+            elif redacted.customer_turns():
+                batch.flag(view, "the customer never says what they came for")
+
+
+class EmbedStage(Stage):
+    """Embeds each interaction's purpose text with the chosen tier."""
+
+    name = "embed"
+
+    def __init__(self, *, tier: str = "fast", embedder: Embedder | None = None) -> None:
+        self.tier = tier
+        self.embedder = embedder
+
+    def _embedder(self) -> Embedder:
+        if self.embedder is None:
+            self.embedder = make_embedder(self.tier)
+        return self.embedder
+
+    def get_params(self) -> dict[str, Any]:
+        return {"tier": self.tier, **self._embedder().get_params()}
+
+    def process(self, batch: AnalysisBatch) -> None:
+        keys = [batch.key(v) for v in batch.views]
+        texts = [batch.purpose.get(k, "") for k in keys]
+        batch.embeddings[self.tier] = self._embedder().encode(texts)
+
+
+class ReasonStage(Stage):
+    """Assigns each interaction to a contact reason of the current model (when one is fitted)."""
+
+    name = "reasons"
+
+    def __init__(
+        self, *, tier: str = "fast", model: ReasonModel | None = None, model_version: int | None = None
+    ) -> None:
+        self.tier = tier
+        self.model = model
+        self.model_version = model_version
+
+    def get_params(self) -> dict[str, Any]:
+        # The model version is recorded on each assignment; a refit reassigns everything itself.
+        return {"tier": self.tier}
+
+    def process(self, batch: AnalysisBatch) -> None:
+        if self.model is None or self.tier not in batch.embeddings:
+            return
+        keys = [batch.key(v) for v in batch.views]
+        texts = [batch.purpose.get(k, "") for k in keys]
+        labels = {t["id"]: t["name"] for t in self.model.topic_info()}
+        batch.reason_model_version = self.model_version
+        for key, text, found in zip(keys, texts, self.model.assign(texts, batch.embeddings[self.tier]), strict=True):
+            if not text:
+                continue
+            batch.reasons[key] = found
+            if not found.unexplained:
+                batch.reason_labels[key] = labels.get(found.topic_id, str(found.topic_id))
 
 
 class SentimentStage(Stage):

@@ -43,6 +43,15 @@ class InteractionDetail:
         return asdict(self)
 
 
+def topic_names(store: Store, model_version: int) -> dict[int, str]:
+    """Reason and sub-reason names of a stored model, by id."""
+    rows = store.connection.execute("SELECT state FROM reason_models WHERE version = ?", [model_version]).fetchall()
+    if not rows:
+        return {}
+    state = orjson.loads(rows[0][0])
+    return {int(t["id"]): str(t["name"]) for key in ("topics", "sub_topics") for t in state.get(key, [])}
+
+
 def find_interaction_sources(store: Store, interaction_id: str) -> list[str]:
     return [
         r[0]
@@ -91,11 +100,14 @@ def interaction_detail(store: Store, source: str, interaction_id: str) -> Intera
         "WHERE source = ? AND id = ?",
         [source, interaction_id],
     ).fetchall():
+        labels = topic_names(store, int(model))
         reason = {
             "model_version": model,
             "method": method,
             "topic_id": topic,
             "sub_topic_id": sub,
+            "label": labels.get(topic) if topic is not None else None,
+            "sub_label": labels.get(sub) if sub is not None else None,
             "confidence": confidence,
             "unexplained": unexplained,
         }

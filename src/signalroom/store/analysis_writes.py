@@ -104,6 +104,8 @@ def write_batch(store: Store, batch: AnalysisBatch, *, run_id: int, pipeline_has
             )
             con.unregister("new_vectors")
             registered.remove("new_vectors")
+        if batch.reasons and batch.reason_model_version is not None:
+            write_reasons(store, batch.reason_model_version, "discovered", batch.reasons, run_id=run_id)
         _register(
             store,
             "new_markers",
@@ -127,3 +129,40 @@ def write_batch(store: Store, batch: AnalysisBatch, *, run_id: int, pipeline_has
     finally:
         for name in registered:
             con.unregister(name)
+
+
+def write_reasons(store: Store, model_version: int, method: str, assignments: dict[Any, Any], *, run_id: int) -> None:
+    """Replace the reason of each interaction keyed in ``assignments`` (objects with topic_id,
+    sub_topic_id, confidence, unexplained). Runs inside the caller's transaction if there is one."""
+    if not assignments:
+        return
+    keys = list(assignments)
+    found = [assignments[k] for k in keys]
+    con = store.connection
+    con.register(
+        "new_reasons",
+        pa.table(
+            {
+                "source": [k[0] for k in keys],
+                "id": [k[1] for k in keys],
+                "topic_id": pa.array([None if a.unexplained else a.topic_id for a in found], type=pa.int32()),
+                "sub_topic_id": pa.array(
+                    [None if a.unexplained or a.sub_topic_id < 0 else a.sub_topic_id for a in found], type=pa.int32()
+                ),
+                "confidence": pa.array([float(a.confidence) for a in found], type=pa.float64()),
+                "unexplained": [bool(a.unexplained) for a in found],
+            }
+        ),
+    )
+    try:
+        con.execute(
+            "DELETE FROM interaction_reasons r WHERE EXISTS "
+            "(SELECT 1 FROM new_reasons n WHERE n.source = r.source AND n.id = r.id)"
+        )
+        con.execute(
+            "INSERT INTO interaction_reasons SELECT source, id, ?, ?, topic_id, sub_topic_id, confidence, "
+            "unexplained, ? FROM new_reasons",
+            [model_version, method, run_id],
+        )
+    finally:
+        con.unregister("new_reasons")

@@ -1,0 +1,90 @@
+"""Throughput of `signalroom analyze` on the fast tier, and the contact-reason fit at 100k.
+
+Usage:
+    python benchmarks/analysis_throughput.py [--customers 4000] [--days 30] [--fit-size 100000] [--repeat 3]
+
+1. Generates a demo month, ingests it, runs the analysis once (which also fits the reasons), then
+   times `--full` re-analyses (every stage, no refit) and reports interactions/s with the seconds
+   spent per stage (median of the repeats).
+2. Fits the reason model on `--fit-size` purpose texts (the demo's, repeated with their embeddings
+   perturbed so they are not identical) and reports the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from signalroom.demo.config import DemoConfig
+from signalroom.demo.generator import generate
+from signalroom.ingest.loader import Loader
+from signalroom.pipeline.analyze import analyze
+from signalroom.pipeline.reasons import ReasonModel
+from signalroom.store import Store, reason_models
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=4000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fit-size", type=int, default=100_000)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+
+    results: dict = {"when": dt.datetime.now(dt.UTC).isoformat()}
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        summary = generate(DemoConfig(customers=args.customers, days=args.days, seed=7, out=work / "demo"))
+        with Store.open(work / "w.duckdb") as store:
+            Loader(store).ingest([work / "demo"], fmt="jsonl", source="demo")
+            first = analyze(store)
+            print(f"first run (with the fit): {first.run.interactions:,} in {first.run.seconds:.1f} s", flush=True)
+            runs = []
+            for _ in range(args.repeat):
+                again = analyze(store, full=True)
+                runs.append(again.run)
+                print(
+                    f"  full re-analysis: {again.run.interactions / again.run.seconds:,.0f} interactions/s", flush=True
+                )
+            rates = [r.interactions / r.seconds for r in runs]
+            stage_seconds = {
+                name: statistics.median(r.stage_seconds.get(name, 0.0) for r in runs) for name in runs[0].stage_seconds
+            }
+            n = runs[0].interactions
+            results["pipeline"] = {
+                "interactions": n,
+                "turns": int(store.connection.execute("SELECT count(*) FROM turns").fetchall()[0][0]),
+                "median_interactions_per_second": statistics.median(rates),
+                "rates": rates,
+                "stage_microseconds_per_interaction": {k: round(v / n * 1e6) for k, v in stage_seconds.items()},
+            }
+            _, texts, matrix = reason_models.purpose_embeddings(store, "fast")
+        rng = np.random.default_rng(7)
+        reps = -(-args.fit_size // len(texts))
+        big_texts = (texts * reps)[: args.fit_size]
+        noise = rng.normal(0, 0.02, size=(len(big_texts), matrix.shape[1])).astype(np.float32)
+        big = np.tile(matrix, (reps, 1))[: args.fit_size] + noise
+        started = time.perf_counter()
+        model = ReasonModel().fit(big_texts, big)
+        fit_seconds = time.perf_counter() - started
+        print(f"reason fit on {len(big_texts):,}: {fit_seconds:.1f} s, {len(model.topics_)} reasons", flush=True)
+        results["fit"] = {"size": len(big_texts), "seconds": fit_seconds, "reasons": len(model.topics_)}
+        results["demo"] = summary.to_dict()
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"analysis-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(json.dumps({k: v for k, v in results.items() if k != "demo"}, indent=2))
+    print(f"results: {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""``signalroom analyze``: run the stages, fit or refit the contact-reason model, assign reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from signalroom.pipeline.base import PassThrough, Stage
+from signalroom.pipeline.names import DEFAULT_BATCH_SIZE, STAGE_ORDER, TIERS
+from signalroom.pipeline.reasons import COHERENCE_BY_TIER, ReasonModel
+from signalroom.pipeline.runner import AnalysisSummary, Analyzer
+from signalroom.pipeline.stages import (
+    ConversationMetricsStage,
+    EmbedStage,
+    PurposeStage,
+    ReasonStage,
+    RedactStage,
+    SentimentStage,
+    SituationStage,
+)
+from signalroom.store import analysis_writes, reason_models
+from signalroom.store.warehouse import Store
+
+# Fewer interactions than this with a purpose text: no reasons are discovered yet.
+MIN_TO_FIT = 20
+
+
+class AnalyzeError(ValueError):
+    pass
+
+
+@dataclass
+class AnalyzeReport:
+    run: AnalysisSummary
+    model_version: int | None = None
+    refitted: bool = False
+    topics: int = 0
+    assigned: int = 0
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.run.to_dict(),
+            "reasons": {
+                "model_version": self.model_version,
+                "refitted": self.refitted,
+                "topics": self.topics,
+                "assigned": self.assigned,
+                "note": self.note,
+            },
+        }
+
+
+def build_stages(
+    *, tier: str = "fast", skip: Iterable[str] = (), model: ReasonModel | None = None, model_version: int | None = None
+) -> list[Stage]:
+    skipped = set(skip)
+    unknown = skipped - set(STAGE_ORDER)
+    if unknown:
+        raise AnalyzeError(f"unknown stage(s) {', '.join(sorted(unknown))}; stages are {', '.join(STAGE_ORDER)}")
+    if tier not in TIERS:
+        raise AnalyzeError(f"unknown embedding tier {tier!r}; expected fast or quality")
+    if "embed" in skipped and "reasons" not in skipped:
+        raise AnalyzeError("reasons need the embed stage: skip both, or neither")
+    if "purpose" in skipped and "embed" not in skipped:
+        raise AnalyzeError("embed needs the purpose stage: skip both, or neither")
+    made: dict[str, Stage] = {
+        "redact": RedactStage(),
+        "purpose": PurposeStage(),
+        "embed": EmbedStage(tier=tier),
+        "reasons": ReasonStage(tier=tier, model=model, model_version=model_version),
+        "sentiment": SentimentStage(),
+        "metrics": ConversationMetricsStage(),
+        "situation": SituationStage(),
+    }
+    return [PassThrough(replaces=name) if name in skipped else made[name] for name in STAGE_ORDER]
+
+
+def analyze(
+    store: Store,
+    *,
+    full: bool = False,
+    tier: str = "fast",
+    skip: Iterable[str] = (),
+    refit: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> AnalyzeReport:
+    """Analyse what is new or changed (everything with ``full``); discover the contact reasons
+    when no model exists yet (or with ``refit``), keeping the ids of the reasons found before."""
+    skipped = set(skip)
+    stored = reason_models.latest_model(store, tier)
+    model = ReasonModel.from_json(stored[1]) if stored else None
+    version = stored[0] if stored else None
+    stages = build_stages(tier=tier, skip=skipped, model=None if refit else model, model_version=version)
+    summary = Analyzer(store, stages, batch_size=batch_size, progress=progress).run(full=full)
+    report = AnalyzeReport(summary, model_version=version, topics=len(model.topics_) if model else 0)
+    if "reasons" in skipped or (model is not None and not refit):
+        return report
+    keys, texts, matrix = reason_models.purpose_embeddings(store, tier)
+    if len(keys) < MIN_TO_FIT:
+        report.note = f"only {len(keys)} interactions say why they came: reasons are discovered from {MIN_TO_FIT}"
+        return report
+    fitted = ReasonModel(coherence=COHERENCE_BY_TIER[tier]).fit(texts, matrix, previous=model)
+    report.model_version = reason_models.save_model(
+        store, tier=tier, params=fitted.get_params(), state=fitted.to_json(), fitted_on=len(keys)
+    )
+    report.refitted, report.topics = True, len(fitted.topics_)
+    assignments = dict(zip(keys, fitted.assign(texts, matrix), strict=True))
+    analysis_writes.write_reasons(store, report.model_version, "discovered", assignments, run_id=summary.run_id)
+    report.assigned = len(assignments)
+    return report
+
+
+def reason_listing(store: Store, tier: str = "fast") -> dict[str, Any] | None:
+    """The reasons of the model in use, largest first, with how many interactions each has and how
+    many no reason explains; None before any model is fitted."""
+    stored = reason_models.latest_model(store, tier)
+    if stored is None:
+        return None
+    version, state = stored
+    counts = reason_models.reason_counts(store, version)
+    reasons = ReasonModel.from_json(state).topic_info()
+    for reason in reasons:
+        reason["interactions"] = counts.get(reason["id"], 0)
+    return {
+        "model_version": version,
+        "tier": tier,
+        "reasons": reasons,
+        "unexplained": reason_models.unexplained_count(store, version),
+    }

@@ -1,0 +1,203 @@
+"""A seeded reason taxonomy (YAML), supervised assignment from its examples, and the discovered
+reasons it does not cover.
+
+YAML: a list of reasons, each ``name``, ``description`` (optional), ``examples`` (phrases) and
+optional ``children`` of the same shape. Unknown fields are rejected; errors name the line and
+the field path (``line 7: reasons[1].children[0].exmples: Extra inputs are not permitted``).
+Assignment is by nearest example (cosine, on embeddings the caller computes for
+:meth:`Taxonomy.example_texts`): below ``threshold`` a text is "unexplained".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from signalroom.pipeline.reasons.cluster import normalise
+from signalroom.pipeline.reasons.model import ReasonModel
+from signalroom.pipeline.reasons.topics import Assignment
+
+DEFAULT_THRESHOLD = 0.45
+
+
+class ReasonSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    examples: list[str] = Field(min_length=1)
+    children: list[ReasonSpec] = Field(default_factory=list)
+
+    @field_validator("examples")
+    @classmethod
+    def _non_empty(cls, v: list[str]) -> list[str]:
+        if any(not e.strip() for e in v):
+            raise ValueError("examples must be non-empty phrases")
+        return v
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that does not validate; the message names each line and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyAssignment:
+    reason: str | None  # top-level reason name; None when unexplained
+    sub_reason: str | None  # child name when the nearest example belongs to a child
+    similarity: float
+    unexplained: bool
+
+
+def _lines(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            out[(*path, str(k.value))] = k.start_mark.line + 1
+            _lines(v, (*path, str(k.value)), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _lines(v, (*path, i), out)
+
+
+def _where(loc: tuple[str | int, ...]) -> str:
+    out = "reasons"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+class Taxonomy:
+    def __init__(self, reasons: list[ReasonSpec], *, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.reasons = reasons
+        self.threshold = threshold
+        names = [r.name for r in reasons] + [c.name for r in reasons for c in r.children]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise TaxonomyError(f"duplicate reason names: {dupes}")
+        self._example_embeddings: NDArray[np.float32] | None = None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, *, threshold: float = DEFAULT_THRESHOLD) -> Taxonomy:
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            node = yaml.compose(text)
+            data: Any = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise TaxonomyError(f"{path}: not valid YAML: {exc}") from exc
+        if isinstance(data, dict) and set(data) == {"reasons"}:
+            data = data["reasons"]
+            node = dict((k.value, v) for k, v in node.value)["reasons"] if node is not None else None
+        if not isinstance(data, list):
+            raise TaxonomyError(f"{path}: line 1: expected a list of reasons (or a 'reasons:' key)")
+        lines: dict[tuple[str | int, ...], int] = {}
+        if node is not None:
+            _lines(node, (), lines)
+        reasons: list[ReasonSpec] = []
+        problems: list[str] = []
+        for i, item in enumerate(data):
+            try:
+                reasons.append(ReasonSpec.model_validate(item))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = (i, *err["loc"])
+                    line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), 0)
+                    problems.append(f"line {line}: {_where(loc)}: {err['msg']}")
+        if problems:
+            raise TaxonomyError(f"{path}: " + "; ".join(problems))
+        return cls(reasons, threshold=threshold)
+
+    def example_texts(self) -> list[tuple[str, str | None, str]]:
+        """(reason, sub-reason or None, example) for every example, parents first: embed the third
+        column and pass the result to :meth:`fit`."""
+        out: list[tuple[str, str | None, str]] = []
+        for r in self.reasons:
+            out += [(r.name, None, e) for e in r.examples]
+            for c in r.children:
+                out += [(r.name, c.name, e) for e in c.examples]
+        return out
+
+    def fit(self, example_embeddings: NDArray[np.floating]) -> Taxonomy:
+        x = normalise(example_embeddings)
+        if len(x) != len(self.example_texts()):
+            raise ValueError(f"{len(self.example_texts())} examples but {len(x)} embeddings")
+        self._example_embeddings = x
+        return self
+
+    @property
+    def fitted(self) -> bool:
+        return self._example_embeddings is not None
+
+    def nearest(self, embeddings: NDArray[np.floating]) -> list[tuple[str, float]]:
+        """The nearest reason name and similarity for each embedding, with no threshold."""
+        return [(a.reason or "", a.similarity) for a in self._assign(embeddings, -1.0)]
+
+    def assign(self, embeddings: NDArray[np.floating]) -> list[TaxonomyAssignment]:
+        return self._assign(embeddings, self.threshold)
+
+    def _assign(self, embeddings: NDArray[np.floating], threshold: float) -> list[TaxonomyAssignment]:
+        if self._example_embeddings is None:
+            raise RuntimeError("call fit(example_embeddings) first")
+        x = normalise(embeddings)
+        sims = x @ self._example_embeddings.T
+        best = sims.argmax(axis=1)
+        top = sims[np.arange(len(x)), best]
+        rows = self.example_texts()
+        out: list[TaxonomyAssignment] = []
+        for n in range(len(x)):
+            if top[n] < threshold:
+                out.append(TaxonomyAssignment(None, None, float(top[n]), True))
+            else:
+                reason, sub, _ = rows[int(best[n])]
+                out.append(TaxonomyAssignment(reason, sub, float(top[n]), False))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateReason:
+    topic_id: int
+    label: str
+    size: int
+    unexplained_share: float  # of the topic's members the taxonomy could not place
+    examples: list[str]
+    nearest_reason: str | None = None  # the closest taxonomy reason to the topic's centre, however far
+
+
+def candidate_new_reasons(
+    model: ReasonModel,
+    taxonomy: Taxonomy,
+    assignments: list[TaxonomyAssignment],
+    topic_assignments: list[Assignment] | None = None,
+    *,
+    min_share: float = 0.5,
+    min_size: int = 3,
+) -> list[CandidateReason]:
+    """Discovered reasons the taxonomy does not cover: those where at least ``min_share`` of the
+    members are unexplained by the taxonomy. ``assignments`` are the taxonomy's for the texts the
+    model was fitted on (aligned with ``model.labels_``), or for other texts together with the
+    model's ``topic_assignments`` of the same texts. Largest first."""
+    if topic_assignments is not None:
+        labels = np.array([a.topic_id for a in topic_assignments], dtype=np.int64)
+    elif hasattr(model, "labels_"):
+        labels = model.labels_
+    else:
+        raise ValueError("pass topic_assignments: this model has no fitted labels_")
+    if len(labels) != len(assignments):
+        raise ValueError(f"{len(assignments)} taxonomy assignments for {len(labels)} texts")
+    unexplained = np.array([a.unexplained for a in assignments], dtype=bool)
+    out: list[CandidateReason] = []
+    for tid, topic in model.topics_.items():
+        members = labels == tid
+        size = int(members.sum())
+        if size < min_size:
+            continue
+        share = float(unexplained[members].mean())
+        if share >= min_share:
+            near = taxonomy.nearest(topic.centroid[None, :])[0][0] if taxonomy.fitted else None
+            out.append(CandidateReason(tid, topic.name, size, round(share, 3), list(topic.examples), near))
+    return sorted(out, key=lambda c: -c.size)
