@@ -154,3 +154,19 @@ def test_hard_interactions_are_flagged_not_skipped(tmp_path: Path) -> None:
     assert any("non_english" in f or "English" in f for f in flags["german"])
     assert any("long" in f for f in flags["long"])
     assert flags["ok-0"] == []
+
+
+def test_negative_moments_say_what_they_concern(analysed: tuple[Path, dict]) -> None:
+    db, _ = analysed
+    # A second run with a model in place assigns reasons before sentiment, so moments get their topic.
+    run("analyze", "--db", str(db), "--full", "--json")
+    with Store.open(db, read_only=True) as store:
+        found = rows(
+            store,
+            "SELECT count(*), count(*) FILTER (WHERE m->>'topic' IS NOT NULL) FROM ("
+            "SELECT unnest(from_json(result->'negative_moments', '[\"JSON\"]')) AS m FROM stage_results s "
+            "JOIN interaction_reasons r ON r.source = s.source AND r.id = s.id AND NOT r.unexplained "
+            "WHERE s.stage = 'sentiment')",
+        )
+    moments, with_topic = found[0]
+    assert moments > 0 and with_topic == moments

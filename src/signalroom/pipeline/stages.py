@@ -141,6 +141,10 @@ class SentimentStage(Stage):
             scores = scorer.score_view(redacted)
             summary = scorer.summarise(redacted, scores)
             result = summary.to_dict()
+            # The why of each negative moment: what the interaction is about.
+            reason = batch.reason_labels.get(batch.key(view))
+            for moment in result.get("negative_moments", []):
+                moment["topic"] = moment.get("topic") or reason
             result["turn_scores"] = [round(s.score, 4) for s in scores]
             batch.put(self.name, view, result)
 
