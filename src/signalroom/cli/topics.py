@@ -1,20 +1,23 @@
-"""`signalroom topics`: the contact reasons discovered from what customers say."""
+"""`signalroom topics`: the contact reasons discovered from what customers say, or those of a
+taxonomy the user seeded, and the discovered reasons that taxonomy does not cover."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store
-from signalroom.store import analysis_writes, reason_models
+from signalroom.store import analysis_writes, reason_models, taxonomies
 
 if TYPE_CHECKING:
     from signalroom.pipeline.reasons import ReasonModel
 
 app = typer.Typer(
-    help="The contact reasons discovered from what customers say; rename, merge and split them.",
+    help="The contact reasons discovered from what customers say; rename, merge and split them, "
+    "or seed a taxonomy of your own.",
     invoke_without_command=True,
 )
 
@@ -37,13 +40,19 @@ def topics(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """List the contact reasons with their sub-reasons, sizes, key phrases and examples."""
+    """List the contact reasons with their sub-reasons, sizes, key phrases and examples (those of
+    the seeded taxonomy when there is one)."""
     if ctx.invoked_subcommand is not None:
         return
     from signalroom.pipeline.analyze import reason_listing
+    from signalroom.pipeline.seed import taxonomy_listing
 
     with open_store(db, read_only=True) as store:
-        listing = reason_listing(store, tier)
+        seeded = taxonomy_listing(store, tier)
+        listing = reason_listing(store, tier) if seeded is None else None
+    if seeded is not None:
+        _print_taxonomy(seeded, json)
+        return
     if listing is None:
         fail("no contact reasons yet: run `signalroom analyze` first")
     if json:
@@ -67,8 +76,41 @@ def topics(
     console.print(f"Unexplained by these reasons: {listing['unexplained']:,} interactions.")
 
 
+def _print_taxonomy(listing: dict[str, Any], json: bool) -> None:
+    if json:
+        emit_json(listing)
+        return
+    console.print(
+        f"A seeded taxonomy (v{listing['taxonomy_version']}, {listing['tier']} tier) assigns the reasons. "
+        "Discovered reasons it does not cover: [bold]signalroom topics candidates[/]; "
+        "back to the discovered reasons: [bold]signalroom topics unseed[/]."
+    )
+    table = Table(title="Contact reasons (seeded taxonomy)", show_lines=True)
+    for column in ("id", "reason", "interactions", "description", "example", "sub-reasons"):
+        table.add_column(column, overflow="fold")
+    for reason in listing["reasons"]:
+        subs = "\n".join(f"{c['id']}: {c['name']} ({c['interactions']:,})" for c in reason["children"])
+        table.add_row(
+            str(reason["id"]),
+            reason["name"],
+            f"{reason['interactions']:,}",
+            reason["description"],
+            reason["examples"][0],
+            subs,
+        )
+    console.print(table)
+    console.print(
+        f"Unexplained by the taxonomy (below {listing['threshold']:.2f} cosine to every example): "
+        f"{listing['unexplained']:,} interactions."
+    )
+
+
 def _save_and_reassign(store: Any, tier: str, version: int, model: ReasonModel) -> int:
     reason_models.replace_model_state(store, version, model.to_json())
+    if taxonomies.latest_taxonomy(store, tier) is not None:
+        # A seeded taxonomy assigns the reasons: the edit changes the discovered reasons (and so
+        # the candidates), not the interactions' reasons.
+        return 0
     keys, texts, matrix = reason_models.purpose_embeddings(store, tier)
     if keys:
         assignments = dict(zip(keys, model.assign(texts, matrix), strict=True))
@@ -129,3 +171,114 @@ def split(
             fail(f"cannot split {topic_id}: {exc}")
         reassigned = _save_and_reassign(store, tier, version, model)
     console.print(f"Split into reasons {', '.join(map(str, made))}; {reassigned:,} interactions reassigned.")
+
+
+@app.command()
+def seed(
+    file: Annotated[Path, typer.Argument(metavar="FILE.yaml", help="The taxonomy: name, description, examples.")],
+    tier: Annotated[str, typer.Option(help="The embedding tier to embed the examples with: fast or quality.")] = "fast",
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Cosine to the nearest example below which an interaction is unexplained "
+            "(default 0.6 on the fast tier, 0.45 on quality).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Seed your own reason taxonomy and assign every analysed interaction to it."""
+    from signalroom.pipeline.embed import EmbeddingError
+    from signalroom.pipeline.seed import SeedError, TaxonomyError, seed_taxonomy
+
+    with open_store(db) as store:
+        try:
+            report = seed_taxonomy(store, file, tier=tier, threshold=threshold)
+        except (TaxonomyError, SeedError, EmbeddingError, ImportError) as exc:
+            fail(str(exc))
+    if json:
+        emit_json(report)
+        return
+    console.print(
+        f"Seeded taxonomy v{report['taxonomy_version']} ({report['reasons']} reasons, {report['examples']} examples, "
+        f"{report['tier']} tier) and assigned {report['assigned']:,} interactions; "
+        f"{report['unexplained']:,} are unexplained by it. "
+        "See them with [bold]signalroom topics[/] and [bold]signalroom topics candidates[/]."
+    )
+    if not report["assigned"]:
+        console.print(f"[yellow]No interaction is analysed on the {tier} tier yet: `signalroom analyze` assigns them.")
+
+
+@app.command()
+def unseed(
+    tier: Annotated[str, typer.Option(help="The tier whose taxonomy to remove.")] = "fast",
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Stop using the seeded taxonomy and go back to the discovered reasons."""
+    from signalroom.pipeline.seed import SeedError, unseed_taxonomy
+
+    with open_store(db) as store:
+        try:
+            report = unseed_taxonomy(store, tier=tier)
+        except SeedError as exc:
+            fail(str(exc))
+    if json:
+        emit_json(report)
+        return
+    back = (
+        f"{report['reassigned']:,} interactions reassigned to the discovered reasons (model v{report['model_version']})"
+        if report["model_version"] is not None
+        else "no discovered reasons yet: `signalroom analyze` finds them"
+    )
+    console.print(f"Taxonomy v{report['removed_taxonomy_version']} is no longer used; {back}.")
+
+
+@app.command()
+def candidates(
+    tier: TierOption = "fast",
+    min_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of a discovered reason the taxonomy leaves unexplained.")
+    ] = 0.5,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Discovered reasons the seeded taxonomy does not cover: candidate new reasons."""
+    from signalroom.pipeline.seed import SeedError, candidate_listing
+
+    with open_store(db, read_only=True) as store:
+        try:
+            listing = candidate_listing(store, tier, min_share=min_share)
+        except SeedError as exc:
+            fail(str(exc))
+    if json:
+        emit_json(listing)
+        return
+    found = listing["candidates"]
+    if not found:
+        console.print(
+            f"The taxonomy (v{listing['taxonomy_version']}) covers every discovered reason: "
+            f"{listing['unexplained_by_taxonomy']:,} of {listing['interactions']:,} interactions are unexplained by it."
+        )
+        return
+    table = Table(
+        title=f"Candidate new reasons (taxonomy v{listing['taxonomy_version']}, model v{listing['model_version']})",
+        show_lines=True,
+    )
+    for column in ("id", "discovered reason", "interactions", "unexplained", "example", "nearest taxonomy reason"):
+        table.add_column(column, overflow="fold")
+    for c in found:
+        table.add_row(
+            str(c["topic_id"]),
+            c["label"],
+            f"{c['size']:,}",
+            f"{c['unexplained_share']:.0%}",
+            c["examples"][0] if c["examples"] else "",
+            c["nearest_reason"] or "",
+        )
+    console.print(table)
+    console.print(
+        f"{listing['unexplained_by_taxonomy']:,} of {listing['interactions']:,} interactions are unexplained by the "
+        "taxonomy. Add a reason to the YAML and seed it again to cover one."
+    )

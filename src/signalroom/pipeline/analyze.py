@@ -8,7 +8,7 @@ from typing import Any
 
 from signalroom.pipeline.base import PassThrough, Stage
 from signalroom.pipeline.names import DEFAULT_BATCH_SIZE, STAGE_ORDER, TIERS
-from signalroom.pipeline.reasons import COHERENCE_BY_TIER, ReasonModel
+from signalroom.pipeline.reasons import COHERENCE_BY_TIER, ReasonModel, Taxonomy
 from signalroom.pipeline.runner import AnalysisSummary, Analyzer
 from signalroom.pipeline.stages import (
     ConversationMetricsStage,
@@ -19,7 +19,7 @@ from signalroom.pipeline.stages import (
     SentimentStage,
     SituationStage,
 )
-from signalroom.store import analysis_writes, reason_models
+from signalroom.store import analysis_writes, reason_models, taxonomies
 from signalroom.store.warehouse import Store
 
 # Fewer interactions than this with a purpose text: no reasons are discovered yet.
@@ -38,6 +38,7 @@ class AnalyzeReport:
     topics: int = 0
     assigned: int = 0
     note: str | None = None
+    taxonomy_version: int | None = None  # a seeded taxonomy assigns the reasons (method taxonomy)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,12 +49,20 @@ class AnalyzeReport:
                 "topics": self.topics,
                 "assigned": self.assigned,
                 "note": self.note,
+                "method": "discovered" if self.taxonomy_version is None else "taxonomy",
+                "taxonomy_version": self.taxonomy_version,
             },
         }
 
 
 def build_stages(
-    *, tier: str = "fast", skip: Iterable[str] = (), model: ReasonModel | None = None, model_version: int | None = None
+    *,
+    tier: str = "fast",
+    skip: Iterable[str] = (),
+    model: ReasonModel | None = None,
+    model_version: int | None = None,
+    taxonomy: Taxonomy | None = None,
+    taxonomy_version: int | None = None,
 ) -> list[Stage]:
     skipped = set(skip)
     unknown = skipped - set(STAGE_ORDER)
@@ -69,7 +78,13 @@ def build_stages(
         "redact": RedactStage(),
         "purpose": PurposeStage(),
         "embed": EmbedStage(tier=tier),
-        "reasons": ReasonStage(tier=tier, model=model, model_version=model_version),
+        "reasons": ReasonStage(
+            tier=tier,
+            model=model,
+            model_version=model_version,
+            taxonomy=taxonomy,
+            taxonomy_version=taxonomy_version,
+        ),
         "sentiment": SentimentStage(),
         "metrics": ConversationMetricsStage(),
         "situation": SituationStage(),
@@ -88,14 +103,26 @@ def analyze(
     progress: Callable[[int, int], None] | None = None,
 ) -> AnalyzeReport:
     """Analyse what is new or changed (everything with ``full``); discover the contact reasons
-    when no model exists yet (or with ``refit``), keeping the ids of the reasons found before."""
+    when no model exists yet (or with ``refit``), keeping the ids of the reasons found before.
+    With a seeded taxonomy (``signalroom topics seed``) interactions are assigned to its reasons
+    instead; the discovered model is still fitted (it shows what the taxonomy does not cover)."""
     skipped = set(skip)
     stored = reason_models.latest_model(store, tier)
     model = ReasonModel.from_json(stored[1]) if stored else None
     version = stored[0] if stored else None
-    stages = build_stages(tier=tier, skip=skipped, model=None if refit else model, model_version=version)
+    seeded = taxonomies.latest_taxonomy(store, tier)
+    taxonomy = Taxonomy.from_json(seeded[1]) if seeded else None
+    stages = build_stages(
+        tier=tier,
+        skip=skipped,
+        model=None if refit else model,
+        model_version=version,
+        taxonomy=taxonomy,
+        taxonomy_version=seeded[0] if seeded else None,
+    )
     summary = Analyzer(store, stages, batch_size=batch_size, progress=progress).run(full=full)
     report = AnalyzeReport(summary, model_version=version, topics=len(model.topics_) if model else 0)
+    report.taxonomy_version = seeded[0] if seeded else None
     if "reasons" in skipped or (model is not None and not refit):
         return report
     keys, texts, matrix = reason_models.purpose_embeddings(store, tier)
@@ -107,6 +134,9 @@ def analyze(
         store, tier=tier, params=fitted.get_params(), state=fitted.to_json(), fitted_on=len(keys)
     )
     report.refitted, report.topics = True, len(fitted.topics_)
+    if taxonomy is not None:
+        # The taxonomy's assignments stand; the discovered reasons feed `topics candidates`.
+        return report
     assignments = dict(zip(keys, fitted.assign(texts, matrix), strict=True))
     analysis_writes.write_reasons(store, report.model_version, "discovered", assignments, run_id=summary.run_id)
     report.assigned = len(assignments)
@@ -125,6 +155,7 @@ def reason_listing(store: Store, tier: str = "fast") -> dict[str, Any] | None:
     for reason in reasons:
         reason["interactions"] = counts.get(reason["id"], 0)
     return {
+        "method": "discovered",
         "model_version": version,
         "tier": tier,
         "reasons": reasons,

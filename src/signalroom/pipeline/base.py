@@ -34,7 +34,8 @@ class AnalysisBatch:
     results: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)  # stage -> key -> result
     flags: dict[Key, list[str]] = field(default_factory=dict)
     reasons: dict[Key, Any] = field(default_factory=dict)  # Assignment per interaction
-    reason_model_version: int | None = None
+    reason_model_version: int | None = None  # of the discovered model, or of the taxonomy
+    reason_method: str = "discovered"  # discovered | taxonomy
     reason_labels: dict[Key, str] = field(default_factory=dict)  # the contact reason, once assigned
     _redacted_views: dict[Key, InteractionView] = field(default_factory=dict, repr=False)
 

@@ -11,7 +11,7 @@ from typing import Any
 from signalroom.pipeline.base import AnalysisBatch, Stage
 from signalroom.pipeline.conversation_metrics import conversation_metrics
 from signalroom.pipeline.embed import Embedder, make_embedder
-from signalroom.pipeline.reasons import ReasonModel
+from signalroom.pipeline.reasons import ReasonModel, Taxonomy
 from signalroom.pipeline.reasons.purpose import purpose_text
 from signalroom.pipeline.redact import Redactor
 from signalroom.pipeline.sentiment import SentimentScorer
@@ -93,23 +93,37 @@ class EmbedStage(Stage):
 
 
 class ReasonStage(Stage):
-    """Assigns each interaction to a contact reason of the current model (when one is fitted)."""
+    """Assigns each interaction to a contact reason: of the seeded taxonomy when there is one
+    (method ``taxonomy``), else of the current discovered model (when one is fitted)."""
 
     name = "reasons"
 
     def __init__(
-        self, *, tier: str = "fast", model: ReasonModel | None = None, model_version: int | None = None
+        self,
+        *,
+        tier: str = "fast",
+        model: ReasonModel | None = None,
+        model_version: int | None = None,
+        taxonomy: Taxonomy | None = None,
+        taxonomy_version: int | None = None,
     ) -> None:
         self.tier = tier
         self.model = model
         self.model_version = model_version
+        self.taxonomy = taxonomy
+        self.taxonomy_version = taxonomy_version
 
     def get_params(self) -> dict[str, Any]:
         # The model version is recorded on each assignment; a refit reassigns everything itself.
         return {"tier": self.tier}
 
     def process(self, batch: AnalysisBatch) -> None:
-        if self.model is None or self.tier not in batch.embeddings:
+        if self.tier not in batch.embeddings or not batch.views:
+            return
+        if self.taxonomy is not None and self.taxonomy_version is not None:
+            self._by_taxonomy(batch, self.taxonomy, self.taxonomy_version)
+            return
+        if self.model is None:
             return
         keys = [batch.key(v) for v in batch.views]
         texts = [batch.purpose.get(k, "") for k in keys]
@@ -121,6 +135,17 @@ class ReasonStage(Stage):
             batch.reasons[key] = found
             if not found.unexplained:
                 batch.reason_labels[key] = labels.get(found.topic_id, str(found.topic_id))
+
+    def _by_taxonomy(self, batch: AnalysisBatch, taxonomy: Taxonomy, version: int) -> None:
+        keys = [batch.key(v) for v in batch.views]
+        names = {i: name for name, i in taxonomy.reason_ids().items()}
+        batch.reason_model_version, batch.reason_method = version, "taxonomy"
+        for key, found in zip(keys, taxonomy.assign_ids(batch.embeddings[self.tier]), strict=True):
+            if not batch.purpose.get(key, ""):
+                continue
+            batch.reasons[key] = found
+            if not found.unexplained:
+                batch.reason_labels[key] = names[found.topic_id]
 
 
 class SentimentStage(Stage):

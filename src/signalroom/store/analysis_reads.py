@@ -9,9 +9,13 @@ from typing import Any
 
 import orjson
 
+from signalroom.store.taxonomies import taxonomy_state
 from signalroom.store.warehouse import Store
 
 EXPORT_FORMATS = ("parquet", "jsonl", "csv")
+# A seeded taxonomy's reason ids start here (as signalroom.pipeline.reasons.taxonomy.TAXONOMY_ID_BASE,
+# in the same order: reasons in the file's order, each followed by its children).
+TAXONOMY_ID_BASE = 100_000
 
 
 def _json(value: str | None) -> Any:
@@ -43,8 +47,19 @@ class InteractionDetail:
         return asdict(self)
 
 
-def topic_names(store: Store, model_version: int) -> dict[int, str]:
-    """Reason and sub-reason names of a stored model, by id."""
+def topic_names(store: Store, model_version: int, method: str = "discovered") -> dict[int, str]:
+    """Reason and sub-reason names by id: of a stored discovered model (``method`` discovered), or
+    of a seeded taxonomy (``method`` taxonomy: ``model_version`` is then the taxonomy's version)."""
+    if method == "taxonomy":
+        stored = taxonomy_state(store, model_version)
+        if stored is None:
+            return {}
+        ids = TAXONOMY_ID_BASE
+        names: dict[int, str] = {}
+        for reason in orjson.loads(stored)["reasons"]:
+            for spec in (reason, *reason.get("children", [])):
+                names[ids + len(names)] = str(spec["name"])
+        return names
     rows = store.connection.execute("SELECT state FROM reason_models WHERE version = ?", [model_version]).fetchall()
     if not rows:
         return {}
@@ -100,7 +115,7 @@ def interaction_detail(store: Store, source: str, interaction_id: str) -> Intera
         "WHERE source = ? AND id = ?",
         [source, interaction_id],
     ).fetchall():
-        labels = topic_names(store, int(model))
+        labels = topic_names(store, int(model), str(method))
         reason = {
             "model_version": model,
             "method": method,

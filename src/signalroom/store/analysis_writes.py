@@ -105,7 +105,7 @@ def write_batch(store: Store, batch: AnalysisBatch, *, run_id: int, pipeline_has
             con.unregister("new_vectors")
             registered.remove("new_vectors")
         if batch.reasons and batch.reason_model_version is not None:
-            write_reasons(store, batch.reason_model_version, "discovered", batch.reasons, run_id=run_id)
+            write_reasons(store, batch.reason_model_version, batch.reason_method, batch.reasons, run_id=run_id)
         _register(
             store,
             "new_markers",

@@ -48,22 +48,34 @@ def purpose_embeddings(store: Store, tier: str) -> tuple[list[tuple[str, str]], 
     return keys, texts, matrix
 
 
-def reason_counts(store: Store, model_version: int) -> dict[int, int]:
+def reason_counts(store: Store, model_version: int, method: str = "discovered") -> dict[int, int]:
+    """Interactions per reason of a model (``discovered``) or a taxonomy (``taxonomy``) version."""
     return {
         int(t): int(n)
         for t, n in store.connection.execute(
-            "SELECT topic_id, count(*) FROM interaction_reasons WHERE model_version = ? AND topic_id IS NOT NULL "
-            "GROUP BY topic_id",
-            [model_version],
+            "SELECT topic_id, count(*) FROM interaction_reasons WHERE model_version = ? AND method = ? "
+            "AND topic_id IS NOT NULL GROUP BY topic_id",
+            [model_version, method],
         ).fetchall()
     }
 
 
-def unexplained_count(store: Store, model_version: int) -> int:
+def sub_reason_counts(store: Store, model_version: int, method: str = "discovered") -> dict[int, int]:
+    return {
+        int(t): int(n)
+        for t, n in store.connection.execute(
+            "SELECT sub_topic_id, count(*) FROM interaction_reasons WHERE model_version = ? AND method = ? "
+            "AND sub_topic_id IS NOT NULL GROUP BY sub_topic_id",
+            [model_version, method],
+        ).fetchall()
+    }
+
+
+def unexplained_count(store: Store, model_version: int, method: str = "discovered") -> int:
     return int(
         fetch_one(
             store.connection,
-            "SELECT count(*) FROM interaction_reasons WHERE model_version = ? AND unexplained",
-            [model_version],
+            "SELECT count(*) FROM interaction_reasons WHERE model_version = ? AND method = ? AND unexplained",
+            [model_version, method],
         )[0]
     )

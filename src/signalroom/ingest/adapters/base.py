@@ -126,8 +126,16 @@ class Adapter(ABC):
         yield from self.convert(obj, file=file, location=location, line=line, raw=raw)
 
     def convert(self, obj: Any, *, file: str, location: str, line: int | None, raw: bytes | str) -> Iterator[Item]:
-        """Map one parsed source record; adapters that read JSON override this."""
-        raise NotImplementedError(f"the {self.name} adapter cannot re-map a single record")
+        """Map one parsed source record; adapters that read JSON override this. Without it, a
+        stored record cannot be mapped on its own: the retry says so and the entry stays."""
+        yield Rejected(
+            file,
+            location,
+            line,
+            raw,
+            "not_retryable",
+            f"the {self.name} format cannot map a single stored record: fix the file and load it again",
+        )
 
     def _mapped(
         self,

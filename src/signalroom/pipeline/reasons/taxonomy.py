@@ -6,6 +6,10 @@ optional ``children`` of the same shape. Unknown fields are rejected; errors nam
 the field path (``line 7: reasons[1].children[0].exmples: Extra inputs are not permitted``).
 Assignment is by nearest example (cosine, on embeddings the caller computes for
 :meth:`Taxonomy.example_texts`): below ``threshold`` a text is "unexplained".
+
+Stored and assigned in a warehouse, a taxonomy's reasons have ids of their own, from
+:data:`TAXONOMY_ID_BASE` up (reasons and children in the file's order), so they are never
+confused with the ids of discovered reasons (which count from 0).
 """
 
 from __future__ import annotations
@@ -15,15 +19,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import yaml
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from signalroom.pipeline.reasons.cluster import normalise
 from signalroom.pipeline.reasons.model import ReasonModel
-from signalroom.pipeline.reasons.topics import Assignment
+from signalroom.pipeline.reasons.topics import Assignment, decode_array, encode_array
 
 DEFAULT_THRESHOLD = 0.45
+#: Below this cosine to the nearest example a text is unexplained, per embedding tier: the fast
+#: tier's static vectors are all more alike than MiniLM's, so it needs a higher bar.
+THRESHOLD_BY_TIER = {"fast": 0.6, "quality": DEFAULT_THRESHOLD}
+#: A taxonomy's reason ids start here; discovered reasons' ids start at 0.
+TAXONOMY_ID_BASE = 100_000
+# Softmax temperature over the reasons' best similarities: the confidence of an assignment.
+_TEMPERATURE = 0.05
 
 
 class ReasonSpec(BaseModel):
@@ -84,7 +96,15 @@ class Taxonomy:
 
     @classmethod
     def from_yaml(cls, path: str | Path, *, threshold: float = DEFAULT_THRESHOLD) -> Taxonomy:
-        text = Path(path).read_text(encoding="utf-8")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TaxonomyError(f"{path}: cannot read: {exc}") from exc
+        return cls.from_yaml_text(text, threshold=threshold, where=str(path))
+
+    @classmethod
+    def from_yaml_text(cls, text: str, *, threshold: float = DEFAULT_THRESHOLD, where: str = "<yaml>") -> Taxonomy:
+        path = where
         try:
             node = yaml.compose(text)
             data: Any = yaml.safe_load(text)
@@ -110,7 +130,58 @@ class Taxonomy:
                     problems.append(f"line {line}: {_where(loc)}: {err['msg']}")
         if problems:
             raise TaxonomyError(f"{path}: " + "; ".join(problems))
-        return cls(reasons, threshold=threshold)
+        if not reasons:
+            raise TaxonomyError(f"{path}: line 1: no reasons")
+        try:
+            return cls(reasons, threshold=threshold)
+        except TaxonomyError as exc:
+            raise TaxonomyError(f"{path}: {exc}") from exc
+
+    # ---------------------------------------------------------------- ids and (de)serialisation
+    def reason_ids(self) -> dict[str, int]:
+        """Every reason's and child's id (they share one id space, from :data:`TAXONOMY_ID_BASE`)."""
+        ids: dict[str, int] = {}
+        for r in self.reasons:
+            ids[r.name] = TAXONOMY_ID_BASE + len(ids)
+            for c in r.children:
+                ids[c.name] = TAXONOMY_ID_BASE + len(ids)
+        return ids
+
+    def reason_info(self) -> list[dict[str, Any]]:
+        """The reasons in the file's order: id, name, description, examples and children."""
+        ids = self.reason_ids()
+        return [
+            {
+                "id": ids[r.name],
+                "name": r.name,
+                "description": r.description,
+                "examples": list(r.examples),
+                "children": [
+                    {"id": ids[c.name], "name": c.name, "description": c.description, "examples": list(c.examples)}
+                    for c in r.children
+                ],
+            }
+            for r in self.reasons
+        ]
+
+    def to_json(self) -> str:
+        """The reasons, the threshold and (once fitted) the examples' embeddings: assignment from a
+        stored taxonomy needs no embedding model for the examples."""
+        return orjson.dumps(
+            {
+                "reasons": [r.model_dump() for r in self.reasons],
+                "threshold": self.threshold,
+                "examples": None if self._example_embeddings is None else encode_array(self._example_embeddings),
+            }
+        ).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> Taxonomy:
+        data = orjson.loads(text)
+        taxonomy = cls([ReasonSpec.model_validate(r) for r in data["reasons"]], threshold=float(data["threshold"]))
+        if data.get("examples") is not None:
+            taxonomy.fit(decode_array(data["examples"]))
+        return taxonomy
 
     def example_texts(self) -> list[tuple[str, str | None, str]]:
         """(reason, sub-reason or None, example) for every example, parents first: embed the third
@@ -139,6 +210,33 @@ class Taxonomy:
 
     def assign(self, embeddings: NDArray[np.floating]) -> list[TaxonomyAssignment]:
         return self._assign(embeddings, self.threshold)
+
+    def assign_ids(self, embeddings: NDArray[np.floating]) -> list[Assignment]:
+        """:meth:`assign` with the reasons' ids (:meth:`reason_ids`; -1 when unexplained or when
+        no child is nearest) and a confidence: the softmax share of the best reason among the
+        reasons' best similarities (temperature 0.05), 0 when unexplained."""
+        found = self.assign(embeddings)
+        if not found:
+            return []
+        ids = self.reason_ids()
+        rows = self.example_texts()
+        names = [r.name for r in self.reasons]
+        column = np.array([names.index(reason) for reason, _, _ in rows])
+        assert self._example_embeddings is not None
+        sims = normalise(embeddings) @ self._example_embeddings.T
+        best = np.full((len(sims), len(names)), -1.0, dtype=np.float64)
+        for n in range(len(names)):
+            best[:, n] = sims[:, column == n].max(axis=1)
+        weights = np.exp((best - best.max(axis=1, keepdims=True)) / _TEMPERATURE)
+        shares = weights.max(axis=1) / weights.sum(axis=1)
+        out: list[Assignment] = []
+        for a, share in zip(found, shares, strict=True):
+            if a.unexplained or a.reason is None:
+                out.append(Assignment(-1, -1, 0.0, True, a.similarity))
+            else:
+                sub = ids[a.sub_reason] if a.sub_reason else -1
+                out.append(Assignment(ids[a.reason], sub, round(float(share), 4), False, a.similarity))
+        return out
 
     def _assign(self, embeddings: NDArray[np.floating], threshold: float) -> list[TaxonomyAssignment]:
         if self._example_embeddings is None:
