@@ -170,3 +170,17 @@ def test_negative_moments_say_what_they_concern(analysed: tuple[Path, dict]) -> 
         )
     moments, with_topic = found[0]
     assert moments > 0 and with_topic == moments
+
+
+def test_a_changed_interaction_without_a_purpose_loses_its_old_reason(
+    analysed: tuple[Path, dict], tmp_path: Path
+) -> None:
+    db, _ = analysed
+    with Store.open(db, read_only=True) as store:
+        (some_id,) = rows(store, "SELECT id FROM interaction_reasons WHERE NOT unexplained LIMIT 1")[0]
+    silent = interaction(some_id, turns=[{"speaker": "agent", "text": "Hello, anyone there?"}])
+    run("ingest", str(write_jsonl(tmp_path / "silent.jsonl", [silent])), "--db", str(db), "--source", "demo")
+    assert json.loads(run("analyze", "--db", str(db), "--json").stdout)["interactions"] == 1
+    with Store.open(db, read_only=True) as store:
+        assert rows(store, "SELECT count(*) FROM interaction_reasons WHERE id = ?", [some_id]) == [(0,)]
+        assert rows(store, "SELECT flags FROM interaction_analysis WHERE id = ?", [some_id])[0][0]

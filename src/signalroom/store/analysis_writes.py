@@ -104,7 +104,12 @@ def write_batch(store: Store, batch: AnalysisBatch, *, run_id: int, pipeline_has
             )
             con.unregister("new_vectors")
             registered.remove("new_vectors")
-        if batch.reasons and batch.reason_model_version is not None:
+        if batch.reason_model_version is not None:
+            # Re-analysed interactions that no longer say why they came lose their old reason.
+            con.execute(
+                "DELETE FROM interaction_reasons r WHERE EXISTS "
+                "(SELECT 1 FROM analysed_keys k WHERE k.source = r.source AND k.id = r.id)"
+            )
             write_reasons(store, batch.reason_model_version, batch.reason_method, batch.reasons, run_id=run_id)
         _register(
             store,
