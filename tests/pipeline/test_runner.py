@@ -115,3 +115,17 @@ def test_pass_through_skips_a_stage_and_says_so(store: Store, tmp_path: Path) ->
     summary = Analyzer(store, [PassThrough(replaces="turn_count")]).run()
     assert summary.stages == [{"name": "skip", "version": "1", "params": {"replaces": "turn_count"}}]
     assert rows(store, "SELECT count(*) FROM stage_results") == [(0,)]
+
+
+def test_worker_processes_give_the_same_results(store: Store, tmp_path: Path) -> None:
+    load(
+        store,
+        tmp_path,
+        [interaction(f"c-{i}", turns=[{"speaker": "customer", "text": "x " * i}]) for i in range(1, 40)],
+    )
+    Analyzer(store, [TurnCount(scale=3)], batch_size=7, workers=1).run()
+    alone = results(store)
+    summary = Analyzer(store, [TurnCount(scale=3)], batch_size=7, workers=2).run(full=True)
+    assert summary.interactions == 39 and summary.status == "completed"
+    assert results(store) == alone
+    assert rows(store, "SELECT count(*) FROM interaction_analysis WHERE run_id = ?", [summary.run_id]) == [(39,)]

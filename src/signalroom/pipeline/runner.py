@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -10,9 +11,13 @@ from typing import Any
 
 from signalroom.pipeline.base import AnalysisBatch, Stage, pipeline_hash
 from signalroom.pipeline.names import DEFAULT_BATCH_SIZE
+from signalroom.pipeline.parallel import StagePool, run_stages
 from signalroom.store import analysis_writes
 from signalroom.store.interaction_views import iter_view_batches, pending_keys
 from signalroom.store.warehouse import Store
+
+# From this many interactions to analyse, stages run in worker processes.
+POOL_FROM = 2_000
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Analyzer:
     stages: list[Stage]
     batch_size: int = DEFAULT_BATCH_SIZE
     progress: Callable[[int, int], None] | None = None  # (done, total)
+    workers: int | None = None  # worker processes; None: two for large runs, none for small ones
 
     def run(self, *, full: bool = False) -> AnalysisSummary:
         digest = pipeline_hash(self.stages)
@@ -63,20 +69,13 @@ class Analyzer:
         summary = AnalysisSummary(run_id, full, digest, described)
         started = time.perf_counter()
         try:
-            for views in iter_view_batches(self.store, keys, self.batch_size):
-                batch = AnalysisBatch(views)
-                for stage in self.stages:
-                    stage_start = time.perf_counter()
-                    stage.process(batch)
-                    elapsed = time.perf_counter() - stage_start
-                    summary.stage_seconds[stage.name] = summary.stage_seconds.get(stage.name, 0.0) + elapsed
-                analysis_writes.write_batch(self.store, batch, run_id=run_id, pipeline_hash=digest)
-                summary.interactions += len(views)
-                for reasons in batch.flags.values():
-                    summary.flags.update(reasons)
-                    summary.flagged += bool(reasons)
-                if self.progress:
-                    self.progress(summary.interactions, len(keys))
+            workers = self._workers(len(keys))
+            if workers > 1:
+                self._run_pooled(keys, workers, summary, digest)
+            else:
+                for views in iter_view_batches(self.store, keys, self.batch_size):
+                    batch, seconds = run_stages(self.stages, views)
+                    self._write(batch, seconds, summary, digest, len(keys))
         except BaseException as exc:
             summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
             summary.seconds = time.perf_counter() - started
@@ -86,6 +85,40 @@ class Analyzer:
         summary.seconds = time.perf_counter() - started
         self._finish(summary)
         return summary
+
+    def _workers(self, pending: int) -> int:
+        """Worker processes: none for small runs (starting them costs more than it saves)."""
+        if self.workers is not None:
+            return self.workers
+        return min(2, os.cpu_count() or 1) if pending >= POOL_FROM else 1
+
+    def _run_pooled(self, keys: list[tuple[str, str]], workers: int, summary: AnalysisSummary, digest: str) -> None:
+        """Workers analyse batch n while this process loads batch n+1 and writes batch n-1."""
+        pool = StagePool(self.stages, workers)
+        try:
+            in_flight = None
+            for views in iter_view_batches(self.store, keys, self.batch_size):
+                submitted = pool.submit(views)
+                if in_flight is not None:
+                    self._write(*pool.collect(in_flight), summary, digest, len(keys))
+                in_flight = submitted
+            if in_flight is not None:
+                self._write(*pool.collect(in_flight), summary, digest, len(keys))
+        finally:
+            pool.close()
+
+    def _write(
+        self, batch: AnalysisBatch, seconds: dict[str, float], summary: AnalysisSummary, digest: str, total: int
+    ) -> None:
+        analysis_writes.write_batch(self.store, batch, run_id=summary.run_id, pipeline_hash=digest)
+        for name, value in seconds.items():
+            summary.stage_seconds[name] = summary.stage_seconds.get(name, 0.0) + value
+        summary.interactions += len(batch.views)
+        for reasons in batch.flags.values():
+            summary.flags.update(reasons)
+            summary.flagged += bool(reasons)
+        if self.progress:
+            self.progress(summary.interactions, total)
 
     def _finish(self, summary: AnalysisSummary) -> None:
         analysis_writes.finish_run(

@@ -77,11 +77,19 @@ class EmbedStage(Stage):
     def __init__(self, *, tier: str = "fast", embedder: Embedder | None = None) -> None:
         self.tier = tier
         self.embedder = embedder
+        self._made: Embedder | None = None
 
     def _embedder(self) -> Embedder:
-        if self.embedder is None:
-            self.embedder = make_embedder(self.tier)
-        return self.embedder
+        if self.embedder is not None:
+            return self.embedder
+        if getattr(self, "_made", None) is None:
+            self._made = make_embedder(self.tier)
+        assert self._made is not None
+        return self._made
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A worker process loads its own copy of the model rather than receiving this one.
+        return {k: v for k, v in self.__dict__.items() if k != "_made"}
 
     def get_params(self) -> dict[str, Any]:
         return {"tier": self.tier, **self._embedder().get_params()}
