@@ -45,15 +45,9 @@ def seed_taxonomy(store: Store, path: Path, *, tier: str = "fast", threshold: fl
     source = path.read_text(encoding="utf-8")
     examples = [text for _, _, text in taxonomy.example_texts()]
     taxonomy.fit(make_embedder(tier).encode(examples))
-    con = store.connection
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction():
         version = taxonomies.save_taxonomy(store, tier=tier, source_yaml=source, state=taxonomy.to_json())
         assigned, unexplained = _assign_all(store, tier, version, taxonomy)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {
         "taxonomy_version": version,
         "tier": tier,
@@ -78,9 +72,7 @@ def unseed_taxonomy(store: Store, *, tier: str = "fast") -> dict[str, Any]:
     """Stop using this tier's taxonomy (it stays stored) and go back to the discovered reasons:
     every interaction the taxonomy assigned is reassigned by the discovered model, if there is one."""
     _check_tier(tier)
-    con = store.connection
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction():
         removed = taxonomies.remove_taxonomy(store, tier)
         if removed is None:
             raise SeedError(f"no taxonomy is seeded on the {tier} tier")
@@ -94,10 +86,6 @@ def unseed_taxonomy(store: Store, *, tier: str = "fast") -> dict[str, Any]:
                 analysis_writes.write_reasons(store, stored[0], "discovered", found, run_id=0)
                 reassigned = len(keys)
         dropped = taxonomies.drop_taxonomy_reasons(store, removed)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {
         "removed_taxonomy_version": removed,
         "tier": tier,
