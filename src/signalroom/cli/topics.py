@@ -3,8 +3,9 @@ taxonomy the user seeded, and the discovered reasons that taxonomy does not cove
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
@@ -14,6 +15,8 @@ from signalroom.store import analysis_writes, reason_models, taxonomies
 
 if TYPE_CHECKING:
     from signalroom.pipeline.reasons import ReasonModel
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="The contact reasons discovered from what customers say; rename, merge and split them, "
@@ -118,6 +121,17 @@ def _save_and_reassign(store: Any, tier: str, version: int, model: ReasonModel) 
     return len(keys)
 
 
+def _edit(db: Path | None, tier: str, what: str, change: Callable[[ReasonModel], T]) -> tuple[T, int]:
+    """Apply a user's edit to the model in use, store it and reassign the interactions."""
+    with open_store(db) as store:
+        version, model = _load(store, tier)
+        try:
+            result = change(model)
+        except (KeyError, ValueError) as exc:
+            fail(f"cannot {what}: {exc}")
+        return result, _save_and_reassign(store, tier, version, model)
+
+
 @app.command()
 def rename(
     topic_id: Annotated[int, typer.Argument(metavar="ID")],
@@ -145,13 +159,7 @@ def merge(
     """Merge reasons into one; their interactions are reassigned."""
     if len(topic_ids) < 2:
         fail("name at least two reasons to merge")
-    with open_store(db) as store:
-        version, model = _load(store, tier)
-        try:
-            merged = model.merge(topic_ids)
-        except (KeyError, ValueError) as exc:
-            fail(f"cannot merge {topic_ids}: {exc}")
-        reassigned = _save_and_reassign(store, tier, version, model)
+    merged, reassigned = _edit(db, tier, f"merge {topic_ids}", lambda model: model.merge(topic_ids))
     console.print(f"Merged into reason {merged}; {reassigned:,} interactions reassigned.")
 
 
@@ -163,13 +171,7 @@ def split(
     db: DbOption = None,
 ) -> None:
     """Split a reason in several; its interactions are reassigned."""
-    with open_store(db) as store:
-        version, model = _load(store, tier)
-        try:
-            made = model.split(topic_id, into)
-        except (KeyError, ValueError) as exc:
-            fail(f"cannot split {topic_id}: {exc}")
-        reassigned = _save_and_reassign(store, tier, version, model)
+    made, reassigned = _edit(db, tier, f"split {topic_id}", lambda model: model.split(topic_id, into))
     console.print(f"Split into reasons {', '.join(map(str, made))}; {reassigned:,} interactions reassigned.")
 
 
