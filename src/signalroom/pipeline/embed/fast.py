@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -92,7 +93,9 @@ def _distill(source: Path, pca_dims: int) -> Any:
     set_offline()
     from model2vec.distill import distill
 
-    with quiet_transformers():
+    # Its "Encoding tokens" bar cannot be turned off: the one-line notice before the build says
+    # what is happening instead.
+    with quiet_transformers(), contextlib.redirect_stderr(io.StringIO()):
         return distill(model_name=str(source), pca_dims=pca_dims, sif_coefficient=SIF_COEFFICIENT)
 
 
