@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from signalroom.pipeline.parallel import StagePool, run_stages
 from signalroom.store import analysis_writes
 from signalroom.store.interaction_views import iter_view_batches, pending_keys
 from signalroom.store.warehouse import Store
+
+_COUNT = re.compile(r"\d+")
 
 # From this many interactions to analyse, stages run in worker processes.
 POOL_FROM = 2_000
@@ -115,7 +118,8 @@ class Analyzer:
             summary.stage_seconds[name] = summary.stage_seconds.get(name, 0.0) + value
         summary.interactions += len(batch.views)
         for reasons in batch.flags.values():
-            summary.flags.update(reasons)
+            # "3 turn(s) …" and "5 turn(s) …" are one reason in the counts.
+            summary.flags.update({_COUNT.sub("N", reason) for reason in reasons})
             summary.flagged += bool(reasons)
         if self.progress:
             self.progress(summary.interactions, total)

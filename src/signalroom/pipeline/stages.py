@@ -21,6 +21,9 @@ from signalroom.pipeline.situation import SituationExtractor
 MAX_TURNS = 400
 
 
+_NOT_MEASURED = ("not measured", "left out", "not timed", "ignored")
+
+
 class RedactStage(Stage):
     """PII redaction of every turn, before any other stage reads the text."""
 
@@ -191,8 +194,11 @@ class ConversationMetricsStage(Stage):
         for view in batch.views:
             metrics = conversation_metrics(view)
             batch.put(self.name, view, metrics.to_dict())
+            # Every note stays with the metrics; only what could not be measured marks the
+            # interaction as not fully analysed.
             for flag in metrics.flags:
-                batch.flag(view, f"metrics: {flag}")
+                if any(words in flag for words in _NOT_MEASURED):
+                    batch.flag(view, f"metrics: {flag}")
 
 
 class SituationStage(Stage):
