@@ -89,16 +89,27 @@ def _expand(pattern: str) -> list[tuple[str, ...]]:
     return out
 
 
-PhraseTable = dict[str, list[tuple[tuple[str, ...], float, str]]]
+Phrase = tuple[tuple[str, ...], float, str]
+PhraseTable = dict[str, dict[str | None, list[Phrase]]]
 
 
 def _table(entries: Iterable[tuple[str, float, str]]) -> PhraseTable:
-    table: PhraseTable = {}
+    """Phrases indexed by their first word, then by their second (``None``: one-word phrases and
+    those with a wildcard second word, which follow any word). Each list is longest first, so a
+    token is checked only against the phrases that can start there."""
+    by_first: dict[str, dict[str | None, list[Phrase]]] = {}
     for pattern, value, kind in entries:
         for words in _expand(pattern):
-            table.setdefault(words[0], []).append((words, value, kind))
-    for candidates in table.values():
-        candidates.sort(key=lambda c: -len(c[0]))
+            second = words[1] if len(words) > 1 and words[1] != "*" else None
+            by_first.setdefault(words[0], {}).setdefault(second, []).append((words, value, kind))
+    table: PhraseTable = {}
+    for first, by_second in by_first.items():
+        anywhere = by_second.get(None, [])
+        table[first] = {
+            second: sorted(found + anywhere if second is not None else found, key=lambda c: -len(c[0]))
+            for second, found in by_second.items()
+        }
+        table[first].setdefault(None, [])
     return table
 
 
@@ -295,7 +306,12 @@ class SentimentScorer:
                 continue
             if w == "but" and but_at < 0:
                 but_at = i
-            candidates = phrases.get(w)
+            by_second = phrases.get(w)
+            candidates = None
+            if by_second is not None:
+                candidates = by_second.get(words[i + 1]) if i + 1 < n else None
+                if candidates is None:
+                    candidates = by_second[None]
             if candidates:
                 matched = False
                 for seq_words, phrase_value, kind in candidates:

@@ -5,7 +5,7 @@ Order matters: ``redact`` first, so every later stage reads redacted text only.
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 from signalroom.pipeline.base import AnalysisBatch, Stage
@@ -47,7 +47,13 @@ class RedactStage(Stage):
             found = redactor.redact_many([t.text for t in view.turns], known_names=names)
             key = batch.key(view)
             batch.redacted[key] = [r.text for r in found]
-            batch.spans[key] = [[asdict(span) for span in r.spans] for r in found]
+            batch.spans[key] = [
+                [
+                    {"start": m.start, "end": m.end, "entity": m.entity, "score": m.score, "recognizer": m.recognizer}
+                    for m in r.spans
+                ]
+                for r in found
+            ]
 
 
 class PurposeStage(Stage):
