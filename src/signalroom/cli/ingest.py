@@ -105,6 +105,9 @@ def ingest(
         int, typer.Option(min=1, help="Records larger than this are quarantined as oversized.")
     ] = DEFAULT_MAX_RECORD_BYTES,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 when any record was quarantined.")] = False,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Redact PII in turn texts before they are stored (see docs/pii.md).")
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -126,6 +129,10 @@ def ingest(
         fail(str(exc))
     with open_store(db) as store:
         loader = Loader(store, batch_size=batch_size, limits=limits)
+        if redact:
+            from signalroom.pipeline.redact.at_ingest import IngestRedactor
+
+            loader.redactor = IngestRedactor()
         show_progress = not json and sys.stderr.isatty()
         try:
             if show_progress:

@@ -29,7 +29,7 @@ from signalroom.ingest.adapters.base import (
 )
 from signalroom.ingest.reading import raw_text
 from signalroom.ingest.validation import Problem, Record, validate
-from signalroom.interchange.models import Event
+from signalroom.interchange.models import Event, Interaction
 from signalroom.store.batch import QuarantineItem, RecordBatch
 from signalroom.store.warehouse import LoadSummary, Store
 
@@ -39,6 +39,10 @@ SNIFF_BYTES = 64 * 1024
 
 class IngestError(ValueError):
     """The load cannot start: a path is missing, a format unknown, an option misplaced."""
+
+
+class TurnRedactor(Protocol):
+    def redact_turns(self, interaction: Interaction) -> None: ...
 
 
 class Progress(Protocol):
@@ -148,6 +152,8 @@ class Loader:
     limits: ReadLimits = field(default_factory=ReadLimits)
     progress: Progress | None = None
     on_batch: Callable[[LoadSummary], None] | None = None
+    # Redacts PII in turn texts before they are stored (see docs/pii.md); None stores them as given.
+    redactor: TurnRedactor | None = None
 
     def ingest(
         self,
@@ -172,7 +178,9 @@ class Loader:
 
     def _load(self, adapter: Adapter, files: list[Path], source: str, options: dict[str, Any]) -> LoadSummary:
         ordered = adapter.plan(files, self.limits)
-        load_id = self.store.begin_load(source, adapter.name, [str(p) for p in ordered], options)
+        load_id = self.store.begin_load(
+            source, adapter.name, [str(p) for p in ordered], options, turns_redacted=self.redactor is not None
+        )
         summary = LoadSummary(load_id, source, adapter.name, [str(p) for p in ordered], "running")
         writer = _BatchWriter(self.store, adapter.name, summary, self.on_batch)
         try:
@@ -226,7 +234,10 @@ class Loader:
         elif isinstance(outcome, Skipped):
             batch.skipped[outcome.reason] += 1
         else:
-            batch.add(*outcome)
+            record, digest = outcome
+            if self.redactor is not None and isinstance(record, Interaction):
+                self.redactor.redact_turns(record)
+            batch.add(record, digest)
 
     @staticmethod
     def _reject(

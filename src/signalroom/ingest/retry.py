@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from signalroom.ingest.adapters.base import Adapter, ReadLimits, Skipped
-from signalroom.ingest.loader import build_adapter, check
+from signalroom.ingest.loader import TurnRedactor, build_adapter, check
 from signalroom.ingest.reading import raw_text, read_lines_at
 from signalroom.ingest.validation import Problem
+from signalroom.interchange.models import Interaction
 from signalroom.store.batch import RecordBatch
 from signalroom.store.reads import (
     QuarantineEntry,
@@ -99,8 +100,15 @@ def retry_entries(
         if originals:
             adapter.plan(originals, limits)
         paths = [f"quarantine:{e.id}" for e in group]
-        summary = LoadSummary(store.begin_load(source, fmt, paths, group[0].options), source, fmt, paths, "running")
-        _GroupRetry(store, adapter, summary, report, limits).run(group, full, replacement)
+        redacted = any(e.turns_redacted for e in group)
+        load_id = store.begin_load(source, fmt, paths, group[0].options, turns_redacted=redacted)
+        summary = LoadSummary(load_id, source, fmt, paths, "running")
+        retry = _GroupRetry(store, adapter, summary, report, limits)
+        if any(e.turns_redacted for e in group):
+            from signalroom.pipeline.redact.at_ingest import IngestRedactor
+
+            retry.redactor = IngestRedactor()
+        retry.run(group, full, replacement)
         summary.status = "completed"
         store.finish_load(summary)
     return report
@@ -117,6 +125,7 @@ class _GroupRetry:
         self.seen: dict[tuple[str, str], str] = {}
         self.batch = RecordBatch(summary.source, summary.load_id)
         self.passed: list[int] = []
+        self.redactor: TurnRedactor | None = None
         self.failed: list[tuple[int, str, str, str | None]] = []
 
     def run(self, group: list[QuarantineEntry], full: dict[int, str], replacement: str | None) -> None:
@@ -154,7 +163,10 @@ class _GroupRetry:
             if isinstance(outcome, Skipped):
                 self.batch.skipped[outcome.reason] += 1
             elif not isinstance(outcome, Problem):
-                self.batch.add(*outcome)
+                record, digest = outcome
+                if self.redactor is not None and isinstance(record, Interaction):
+                    self.redactor.redact_turns(record)
+                self.batch.add(record, digest)
         return None
 
     def _flush(self) -> None:

@@ -201,6 +201,7 @@ class QuarantineEntry:
     created_at: datetime
     updated_at: datetime
     resolved_by: str | None
+    turns_redacted: bool = False  # the original load redacted turn texts: a retry does too
     options: dict[str, Any] = dataclass_field(default_factory=dict)
 
     def to_dict(self, *, with_raw: bool = True) -> dict[str, Any]:
@@ -213,7 +214,7 @@ class QuarantineEntry:
 _Q_COLUMNS = (
     "q.id, q.load_id, q.source, q.format, q.file, q.line, q.location, q.reason_code, q.field, "
     "q.reason, q.raw, q.raw_bytes, q.raw_truncated, q.status, q.attempts, q.created_at, "
-    "q.updated_at, q.resolved_by, l.options"
+    "q.updated_at, q.resolved_by, l.turns_redacted, l.options"
 )
 
 

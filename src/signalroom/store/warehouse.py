@@ -167,7 +167,15 @@ class Store:
 
     # -- loads ------------------------------------------------------------------------------
 
-    def begin_load(self, source: str, fmt: str, paths: list[str], options: dict[str, Any] | None = None) -> int:
+    def begin_load(
+        self,
+        source: str,
+        fmt: str,
+        paths: list[str],
+        options: dict[str, Any] | None = None,
+        *,
+        turns_redacted: bool = False,
+    ) -> int:
         con = self._con
         row = fetch_one(con, "SELECT nextval('load_ids')")
         assert row is not None
@@ -181,9 +189,9 @@ class Store:
             [source, fmt],
         )
         con.execute(
-            "INSERT INTO loads (load_id, source, format, paths, options, started_at, status) "
-            "VALUES (?, ?, ?, ?, ?, now(), 'running')",
-            [load_id, source, fmt, paths, orjson.dumps(options or {}).decode()],
+            "INSERT INTO loads (load_id, source, format, paths, options, started_at, status, turns_redacted) "
+            "VALUES (?, ?, ?, ?, ?, now(), 'running', ?)",
+            [load_id, source, fmt, paths, orjson.dumps(options or {}).decode(), turns_redacted],
         )
         con.execute("COMMIT")
         # Tables where this source had no rows: until a key repeats, their batches are plain inserts.
