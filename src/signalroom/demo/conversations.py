@@ -19,38 +19,6 @@ def build_grammar() -> Grammar:
     return Grammar({**COMMON, **SHARED, **PHRASES, **PHRASES_TELCO, **EXTRA})
 
 
-CONTEXT_SLOTS = {
-    "company",
-    "agent",
-    "agent_first",
-    "first",
-    "name",
-    "dob",
-    "postcode",
-    "street",
-    "last4",
-    "email",
-    "hello",
-    "dept",
-    "amount",
-    "merchant",
-    "country",
-    "weekday",
-    "date",
-    "prev_when",
-    "app_version",
-    "campaign",
-    "bot",
-    "reason_name",
-    "card",
-    "faq_title",
-    "wait",
-    "initials",
-    "to_team",
-    "from_team",
-    "device",
-}
-
 COUNTRIES = (
     "Spain",
     "France",

@@ -32,7 +32,6 @@ HOUR_WEIGHTS = {
     19: 0.42,
     20: 0.3,
 }
-EMAIL_HOURS = {h: 1.0 if 7 <= h <= 22 else 0.2 for h in range(6, 24)}
 
 # Phrases that only exist from the emergence date (the test and docs refer to these).
 EMERGING_MARKERS = ("since the update", "latest update", "new version of the app", "7.4.0")

@@ -6,8 +6,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-COMPANY = "Harbourline"
-BOT_NAME = "Hari"
 DAY = 86_400
 
 FIRST_NAMES = [
@@ -195,15 +193,6 @@ SEGMENTS = (
     ("student", 0.12),
     ("young_family", 0.13),
     ("small_business", 0.1),
-)
-DEVICES = (
-    "iPhone 13",
-    "iPhone 15",
-    "iPhone SE",
-    "Samsung Galaxy S23",
-    "Pixel 7",
-    "Samsung A54",
-    "Motorola G84",
 )
 
 

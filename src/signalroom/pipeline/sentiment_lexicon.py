@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 ALPHA = 15.0  # VADER's normalisation constant
-B_INCR = 0.293  # VADER booster increment
 N_SCALAR = -0.74  # VADER negation scalar
 C_INCR = 0.733  # VADER all-caps increment
 EXCLAIM = 0.292  # VADER per "!" (at most 4)

@@ -105,7 +105,7 @@ def _still_quoted(line: bytes, inside: bool, at_start: bool, delim: bytes) -> bo
             inside, pos = True, i + 2
 
 
-def iter_records(handle: IO[bytes], max_bytes: int, delimiter: str, first_line: int = 1) -> Iterator[RawRecord]:
+def iter_records(handle: IO[bytes], max_bytes: int, delimiter: str) -> Iterator[RawRecord]:
     """Yield the non-blank CSV records of a binary stream, quoted multi-line fields kept together."""
     delim = delimiter.encode("utf-8")
     number = 0

@@ -122,13 +122,6 @@ class ContextRule:
     check: Callable[[str], bool] | None = None
 
 
-def _aba_ok(value: str) -> bool:
-    d = [int(c) for c in value if c.isdigit()]
-    if len(d) != 9:
-        return False
-    return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
-
-
 _NUMBER_WORD = r"(?:number|no\.?|#|code|num)"
 # A digit group on its own: not a piece of a longer number ("5385" in "5385-3560-6883-0011", "7506" in a phone).
 _L = r"(?<![\d\-/.])(?<!\d )"
