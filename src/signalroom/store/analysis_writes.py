@@ -44,93 +44,90 @@ def write_batch(store: Store, batch: AnalysisBatch, *, run_id: int, pipeline_has
         return
     con = store.connection
     keys = [batch.key(v) for v in batch.views]
-    con.execute("BEGIN TRANSACTION")
     registered: list[str] = []
     try:
-        _register(store, "analysed_keys", {"source": [k[0] for k in keys], "id": [k[1] for k in keys]})
-        registered.append("analysed_keys")
-        for table, key_column in (
-            ("redacted_turns", "interaction_id"),
-            ("stage_results", "id"),
-            ("interaction_embeddings", "id"),
-        ):
+        with store.transaction():
+            _register(store, "analysed_keys", {"source": [k[0] for k in keys], "id": [k[1] for k in keys]})
+            registered.append("analysed_keys")
+            for table, key_column in (
+                ("redacted_turns", "interaction_id"),
+                ("stage_results", "id"),
+                ("interaction_embeddings", "id"),
+            ):
+                con.execute(
+                    f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM analysed_keys k "
+                    f"WHERE k.source = t.source AND k.id = t.{key_column})"
+                )
             con.execute(
-                f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM analysed_keys k "
-                f"WHERE k.source = t.source AND k.id = t.{key_column})"
+                "DELETE FROM interaction_analysis a WHERE EXISTS "
+                "(SELECT 1 FROM analysed_keys k WHERE k.source = a.source AND k.id = a.id)"
             )
-        con.execute(
-            "DELETE FROM interaction_analysis a WHERE EXISTS "
-            "(SELECT 1 FROM analysed_keys k WHERE k.source = a.source AND k.id = a.id)"
-        )
-        if batch.redacted:
-            rows: dict[str, list[Any]] = {"source": [], "interaction_id": [], "seq": [], "text": [], "spans": []}
-            for (source, iid), texts in batch.redacted.items():
-                spans = batch.spans.get((source, iid)) or [[] for _ in texts]
-                for seq, (text, marks) in enumerate(zip(texts, spans, strict=True)):
-                    rows["source"].append(source)
-                    rows["interaction_id"].append(iid)
-                    rows["seq"].append(seq)
-                    rows["text"].append(text)
-                    rows["spans"].append(orjson.dumps(marks).decode() if marks else None)
-            rows["seq"] = pa.array(rows["seq"], type=pa.int32())
-            rows["spans"] = pa.array(rows["spans"], type=pa.string())
-            _register(store, "new_redacted", rows)
-            registered.append("new_redacted")
-            con.execute("INSERT INTO redacted_turns SELECT * FROM new_redacted")
-        results: dict[str, list[Any]] = {"source": [], "id": [], "stage": [], "result": []}
-        for stage, by_key in batch.results.items():
-            for (source, iid), result in by_key.items():
-                results["source"].append(source)
-                results["id"].append(iid)
-                results["stage"].append(stage)
-                results["result"].append(orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS).decode())
-        if results["source"]:
-            _register(store, "new_results", results)
-            registered.append("new_results")
-            con.execute("INSERT INTO stage_results SELECT source, id, stage, result, ? FROM new_results", [run_id])
-        for tier, matrix in batch.embeddings.items():
+            if batch.redacted:
+                rows: dict[str, list[Any]] = {"source": [], "interaction_id": [], "seq": [], "text": [], "spans": []}
+                for (source, iid), texts in batch.redacted.items():
+                    spans = batch.spans.get((source, iid)) or [[] for _ in texts]
+                    for seq, (text, marks) in enumerate(zip(texts, spans, strict=True)):
+                        rows["source"].append(source)
+                        rows["interaction_id"].append(iid)
+                        rows["seq"].append(seq)
+                        rows["text"].append(text)
+                        rows["spans"].append(orjson.dumps(marks).decode() if marks else None)
+                rows["seq"] = pa.array(rows["seq"], type=pa.int32())
+                rows["spans"] = pa.array(rows["spans"], type=pa.string())
+                _register(store, "new_redacted", rows)
+                registered.append("new_redacted")
+                con.execute("INSERT INTO redacted_turns SELECT * FROM new_redacted")
+            results: dict[str, list[Any]] = {"source": [], "id": [], "stage": [], "result": []}
+            for stage, by_key in batch.results.items():
+                for (source, iid), result in by_key.items():
+                    results["source"].append(source)
+                    results["id"].append(iid)
+                    results["stage"].append(stage)
+                    results["result"].append(orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS).decode())
+            if results["source"]:
+                _register(store, "new_results", results)
+                registered.append("new_results")
+                con.execute("INSERT INTO stage_results SELECT source, id, stage, result, ? FROM new_results", [run_id])
+            for tier, matrix in batch.embeddings.items():
+                _register(
+                    store,
+                    "new_vectors",
+                    {
+                        "source": [k[0] for k in keys],
+                        "id": [k[1] for k in keys],
+                        "vector": pa.array(list(matrix.astype("float32")), type=pa.list_(pa.float32())),
+                    },
+                )
+                registered.append("new_vectors")
+                con.execute(
+                    "INSERT INTO interaction_embeddings SELECT source, id, ?, vector, ? FROM new_vectors",
+                    [tier, run_id],
+                )
+                con.unregister("new_vectors")
+                registered.remove("new_vectors")
+            if batch.reason_model_version is not None:
+                # Re-analysed interactions that no longer say why they came lose their old reason.
+                con.execute(
+                    "DELETE FROM interaction_reasons r WHERE EXISTS "
+                    "(SELECT 1 FROM analysed_keys k WHERE k.source = r.source AND k.id = r.id)"
+                )
+                write_reasons(store, batch.reason_model_version, batch.reason_method, batch.reasons, run_id=run_id)
             _register(
                 store,
-                "new_vectors",
+                "new_markers",
                 {
                     "source": [k[0] for k in keys],
                     "id": [k[1] for k in keys],
-                    "vector": pa.array(list(matrix.astype("float32")), type=pa.list_(pa.float32())),
+                    "purpose": pa.array([batch.purpose.get(k) for k in keys], type=pa.string()),
+                    "flags": pa.array([batch.flags.get(k, []) for k in keys], type=pa.list_(pa.string())),
                 },
             )
-            registered.append("new_vectors")
+            registered.append("new_markers")
             con.execute(
-                "INSERT INTO interaction_embeddings SELECT source, id, ?, vector, ? FROM new_vectors", [tier, run_id]
+                "INSERT INTO interaction_analysis SELECT m.source, m.id, i.content_hash, ?, ?, now(), m.purpose, "
+                "m.flags FROM new_markers m JOIN interactions i ON i.source = m.source AND i.id = m.id",
+                [pipeline_hash, run_id],
             )
-            con.unregister("new_vectors")
-            registered.remove("new_vectors")
-        if batch.reason_model_version is not None:
-            # Re-analysed interactions that no longer say why they came lose their old reason.
-            con.execute(
-                "DELETE FROM interaction_reasons r WHERE EXISTS "
-                "(SELECT 1 FROM analysed_keys k WHERE k.source = r.source AND k.id = r.id)"
-            )
-            write_reasons(store, batch.reason_model_version, batch.reason_method, batch.reasons, run_id=run_id)
-        _register(
-            store,
-            "new_markers",
-            {
-                "source": [k[0] for k in keys],
-                "id": [k[1] for k in keys],
-                "purpose": pa.array([batch.purpose.get(k) for k in keys], type=pa.string()),
-                "flags": pa.array([batch.flags.get(k, []) for k in keys], type=pa.list_(pa.string())),
-            },
-        )
-        registered.append("new_markers")
-        con.execute(
-            "INSERT INTO interaction_analysis SELECT m.source, m.id, i.content_hash, ?, ?, now(), m.purpose, m.flags "
-            "FROM new_markers m JOIN interactions i ON i.source = m.source AND i.id = m.id",
-            [pipeline_hash, run_id],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         for name in registered:
             con.unregister(name)

@@ -180,20 +180,19 @@ class Store:
         row = fetch_one(con, "SELECT nextval('load_ids')")
         assert row is not None
         load_id = int(row[0])
-        con.execute("BEGIN TRANSACTION")
-        # The file lock admits one writer: a load still 'running' belongs to a process that died.
-        con.execute("UPDATE loads SET status = 'interrupted', finished_at = now() WHERE status = 'running'")
-        con.execute(
-            "INSERT INTO sources VALUES (?, ?, now(), now()) "
-            "ON CONFLICT (name) DO UPDATE SET last_load_at = now(), format = excluded.format",
-            [source, fmt],
-        )
-        con.execute(
-            "INSERT INTO loads (load_id, source, format, paths, options, started_at, status, turns_redacted) "
-            "VALUES (?, ?, ?, ?, ?, now(), 'running', ?)",
-            [load_id, source, fmt, paths, orjson.dumps(options or {}).decode(), turns_redacted],
-        )
-        con.execute("COMMIT")
+        with self.transaction():
+            # The file lock admits one writer: a load still 'running' belongs to a process that died.
+            con.execute("UPDATE loads SET status = 'interrupted', finished_at = now() WHERE status = 'running'")
+            con.execute(
+                "INSERT INTO sources VALUES (?, ?, now(), now()) "
+                "ON CONFLICT (name) DO UPDATE SET last_load_at = now(), format = excluded.format",
+                [source, fmt],
+            )
+            con.execute(
+                "INSERT INTO loads (load_id, source, format, paths, options, started_at, status, turns_redacted) "
+                "VALUES (?, ?, ?, ?, ?, now(), 'running', ?)",
+                [load_id, source, fmt, paths, orjson.dumps(options or {}).decode(), turns_redacted],
+            )
         # Tables where this source had no rows: until a key repeats, their batches are plain inserts.
         self._fresh = {
             table: set()
@@ -227,20 +226,14 @@ class Store:
 
     def write_batch(self, batch: RecordBatch, fmt: str) -> WriteCounts:
         """Write one batch in one transaction: records are inserted, replaced or left as they are."""
-        con = self._con
         counts = WriteCounts()
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self.transaction():
             for table in KEYED_TABLES:
                 if batch.row_count(table):
                     self._upsert(table, batch, counts)
             if batch.quarantine:
                 counts.quarantined = self._quarantine(batch, fmt)
-            counts.skipped.update(batch.skipped)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        counts.skipped.update(batch.skipped)
         return counts
 
     def _upsert(self, table: str, batch: RecordBatch, counts: WriteCounts) -> None:
