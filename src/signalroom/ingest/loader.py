@@ -50,12 +50,6 @@ class Progress(Protocol):
     def advance(self, nbytes: int) -> None: ...
 
 
-@dataclass
-class FilePlan:
-    path: Path
-    format: str
-
-
 def record_key(record: Record, digest: str) -> tuple[str, str]:
     """The (kind, id) a record is stored under; events without an id are keyed by content."""
     if isinstance(record, Event):
@@ -164,10 +158,9 @@ class Loader:
         adapter_options: dict[str, Any] | None = None,
     ) -> list[LoadSummary]:
         files = expand_paths(paths)
-        plans = [FilePlan(p, fmt if fmt != "auto" else detect_format(p)) for p in files]
         groups: dict[str, list[Path]] = {}
-        for plan in plans:
-            groups.setdefault(plan.format, []).append(plan.path)
+        for path in files:
+            groups.setdefault(fmt if fmt != "auto" else detect_format(path), []).append(path)
         options = adapter_options or {}
         adapters = {name: build_adapter(name, options) for name in groups}
         summaries = []
@@ -327,13 +320,13 @@ class _BatchWriter:
         self._queue.join()
         self._check()
 
-    def close(self) -> None:
-        self.wait()
-        self._queue.put(None)
-        self._thread.join()
-
     def stop(self) -> None:
         """Write what is queued (unless writing already failed), then end the thread."""
         self._queue.join()
         self._queue.put(None)
         self._thread.join()
+
+    def close(self) -> None:
+        """Stop, and raise the error writing met, if any."""
+        self.stop()
+        self._check()
