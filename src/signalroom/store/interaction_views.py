@@ -48,8 +48,7 @@ def load_views(store: Store, keys: list[tuple[str, str]]) -> list[InteractionVie
         base = con.execute(
             "SELECT i.source, i.id, i.channel, i.started_at, i.ended_at, i.queue, i.direction, i.language, "
             "i.agent_id, i.agent_team, i.parent_id, i.customer_name, i.resolved, i.disposition, "
-            "i.transferred, i.escalated, i.attributes, i.customer_id, i.customer_email, i.customer_phone, "
-            "i.customer_handle, i.customer_account "
+            "i.transferred, i.escalated, i.attributes "
             "FROM interactions i SEMI JOIN wanted_views w ON w.source = i.source AND w.id = i.id"
         ).fetchall()
         turns: dict[tuple[str, str], list[TurnView]] = defaultdict(list)
@@ -90,7 +89,6 @@ def load_views(store: Store, keys: list[tuple[str, str]]) -> list[InteractionVie
             transferred,
             escalated,
             attributes,
-            *_identifiers,
         ) = row
         key = (source, iid)
         views.append(
