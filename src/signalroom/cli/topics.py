@@ -117,7 +117,7 @@ def _save_and_reassign(store: Any, tier: str, version: int, model: ReasonModel) 
     keys, texts, matrix = reason_models.purpose_embeddings(store, tier)
     if keys:
         assignments = dict(zip(keys, model.assign(texts, matrix), strict=True))
-        analysis_writes.write_reasons(store, version, "discovered", assignments, run_id=0)
+        analysis_writes.write_reasons(store, version, "discovered", assignments, run_id=analysis_writes.EDIT_RUN)
     return len(keys)
 
 

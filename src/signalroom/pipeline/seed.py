@@ -64,7 +64,9 @@ def _assign_all(store: Store, tier: str, version: int, taxonomy: Taxonomy) -> tu
     if not keys:
         return 0, 0
     found = taxonomy.assign_ids(matrix)
-    analysis_writes.write_reasons(store, version, "taxonomy", dict(zip(keys, found, strict=True)), run_id=0)
+    analysis_writes.write_reasons(
+        store, version, "taxonomy", dict(zip(keys, found, strict=True)), run_id=analysis_writes.EDIT_RUN
+    )
     return len(keys), sum(a.unexplained for a in found)
 
 
@@ -83,7 +85,7 @@ def unseed_taxonomy(store: Store, *, tier: str = "fast") -> dict[str, Any]:
             if keys:
                 model = ReasonModel.from_json(stored[1])
                 found = dict(zip(keys, model.assign(texts, matrix), strict=True))
-                analysis_writes.write_reasons(store, stored[0], "discovered", found, run_id=0)
+                analysis_writes.write_reasons(store, stored[0], "discovered", found, run_id=analysis_writes.EDIT_RUN)
                 reassigned = len(keys)
         dropped = taxonomies.drop_taxonomy_reasons(store, removed)
     return {

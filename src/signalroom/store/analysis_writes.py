@@ -133,6 +133,11 @@ def write_batch(store: Store, batch: AnalysisBatch, *, run_id: int, pipeline_has
             con.unregister(name)
 
 
+# The run id of reasons reassigned by a user's edit (rename/merge/split, seeding a taxonomy)
+# rather than by an analysis run.
+EDIT_RUN = 0
+
+
 def write_reasons(store: Store, model_version: int, method: str, assignments: dict[Any, Any], *, run_id: int) -> None:
     """Replace the reason of each interaction keyed in ``assignments`` (objects with topic_id,
     sub_topic_id, confidence, unexplained). Runs inside the caller's transaction if there is one."""

@@ -173,8 +173,7 @@ class RecordBatch:
     columns: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     quarantine: list[QuarantineItem] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-    # Records accepted into this batch by (table, id), for the inserted/updated/unchanged count.
-    size: int = 0
+    size: int = 0  # records laid out in this batch (quarantined and skipped ones are counted apart)
 
     def __post_init__(self) -> None:
         self.columns = {table: {name: [] for name in cols} for table, cols in SCHEMAS.items()}
