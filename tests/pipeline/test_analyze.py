@@ -49,7 +49,9 @@ def test_every_interaction_is_analysed_with_every_stage(analysed: tuple[Path, di
         assert rows(store, "SELECT count(*) FROM interaction_analysis") == [(total,)]
         by_stage = dict(rows(store, "SELECT stage, count(*) FROM stage_results GROUP BY stage"))
         assert by_stage == {"sentiment": total, "metrics": total, "situation": total}
-        assert rows(store, "SELECT count(*) FROM redacted_turns") == rows(store, "SELECT count(*) FROM turns")
+        # Turns were redacted at ingest (the default): analysis keeps no second copy of them.
+        assert rows(store, "SELECT count(*) FROM redacted_turns") == [(0,)]
+        assert rows(store, "SELECT count(*) FROM turns WHERE text LIKE '%[NAME]%'")[0][0] > 0
         # Reasons were discovered on this first run and every interaction that says why it came has one.
         assert report["reasons"]["refitted"] and report["reasons"]["topics"] >= 3
         with_purpose = rows(store, "SELECT count(*) FROM interaction_analysis WHERE purpose_text <> ''")[0][0]
@@ -65,7 +67,7 @@ def test_no_unredacted_identifier_reaches_derived_tables(analysed: tuple[Path, d
             r[0]
             for r in rows(
                 store,
-                "SELECT text FROM redacted_turns UNION ALL SELECT purpose_text FROM "
+                "SELECT text FROM turns UNION ALL SELECT purpose_text FROM "
                 "interaction_analysis WHERE purpose_text IS NOT NULL UNION ALL "
                 "SELECT result::VARCHAR FROM stage_results",
             )
@@ -73,6 +75,23 @@ def test_no_unredacted_identifier_reaches_derived_tables(analysed: tuple[Path, d
         assert "[" in derived  # marks are there
         for (email,) in emails:
             assert email not in derived
+
+
+def test_turns_stored_as_they_arrived_are_redacted_by_the_analysis(tmp_path: Path) -> None:
+    demo, db = tmp_path / "demo", tmp_path / "raw.duckdb"
+    run("demo", "generate", "--customers", "60", "--days", "3", "--out", str(demo), "--json")
+    run("ingest", str(demo), "--db", str(db), "--source", "demo", "--no-redact", "--json")
+    run("analyze", "--db", str(db), "--json")
+    with Store.open(db, read_only=True) as store:
+        assert rows(store, "SELECT count(*) FROM redacted_turns") == rows(store, "SELECT count(*) FROM turns")
+        names = [n for (n,) in rows(store, "SELECT DISTINCT customer_name FROM interactions") if n]
+        stored = " ".join(t for (t,) in rows(store, "SELECT text FROM turns"))
+        redacted = " ".join(t for (t,) in rows(store, "SELECT text FROM redacted_turns"))
+        said = [n for n in names if n in stored]
+        assert said  # customers say their full names, and --no-redact kept them
+        assert not [n for n in said if n in redacted]
+        [(name_marks,)] = rows(store, "SELECT count(*) FROM redacted_turns WHERE spans LIKE '%NAME%'")
+        assert name_marks > 0
 
 
 def test_rerun_is_incremental_and_full_recomputes(analysed: tuple[Path, dict]) -> None:

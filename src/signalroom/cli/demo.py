@@ -117,6 +117,9 @@ def run_command(
     seed: SeedOption = 7,
     out: OutOption = _OUT,
     start: StartOption = _START,
+    redact: Annotated[
+        bool, typer.Option("--redact/--no-redact", help="Redact PII in turn texts before they are stored.")
+    ] = True,
     db: DbOption = None,
     as_json: AsJsonOption = False,
 ) -> None:
@@ -126,7 +129,12 @@ def run_command(
     from signalroom.pipeline.analyze import analyze, reason_listing
 
     with open_store(db) as store:
-        [load] = Loader(store).ingest([out], fmt="jsonl", source=DEMO_SOURCE)
+        loader = Loader(store)
+        if redact:
+            from signalroom.pipeline.redact.at_ingest import IngestRedactor
+
+            loader.redactor = IngestRedactor()
+        [load] = loader.ingest([out], fmt="jsonl", source=DEMO_SOURCE)
         analysis = analyze(store)
         reasons = reason_listing(store)
         result = warehouse_stats(store)

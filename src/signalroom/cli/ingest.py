@@ -106,8 +106,13 @@ def ingest(
     ] = DEFAULT_MAX_RECORD_BYTES,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 when any record was quarantined.")] = False,
     redact: Annotated[
-        bool, typer.Option("--redact", help="Redact PII in turn texts before they are stored (see docs/pii.md).")
-    ] = False,
+        bool,
+        typer.Option(
+            "--redact/--no-redact",
+            help="Redact PII in turn texts before they are stored (the default; see docs/pii.md). "
+            "--no-redact stores them as they arrive and leaves redaction to `signalroom analyze`.",
+        ),
+    ] = True,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:

@@ -12,12 +12,12 @@ import inspect
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from signalroom.gcpause import paused_gc
 from signalroom.ingest.adapters.base import (
     Adapter,
     Candidate,
@@ -164,7 +164,7 @@ class Loader:
         options = adapter_options or {}
         adapters = {name: build_adapter(name, options) for name in groups}
         summaries = []
-        with _paused_gc():
+        with paused_gc():
             for name, group in groups.items():
                 summaries.append(self._load(adapters[name], group, source or name, options))
         return summaries
@@ -252,20 +252,6 @@ class Loader:
             QuarantineItem(item.file, item.location, item.line, code, reason, raw, size, truncated, field_name)
         )
         reasons[code] += 1
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Ingest allocates millions of short-lived, acyclic objects; the cyclic collector walking
-    them costs more than the parsing. Reference counting frees them; young generations are
-    still collected after each batch (see _BatchWriter.put)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _BatchWriter:

@@ -29,6 +29,8 @@ class AnalysisBatch:
     # Turn texts after redaction (same order as each view's turns) and the marks' spans.
     redacted: dict[Key, list[str]] = field(default_factory=dict)
     spans: dict[Key, list[list[dict[str, Any]]]] = field(default_factory=dict)
+    # Interactions whose stored turns were redacted at ingest: their text is not stored again.
+    redacted_at_ingest: set[Key] = field(default_factory=set)
     purpose: dict[Key, str] = field(default_factory=dict)
     embeddings: dict[str, np.ndarray] = field(default_factory=dict)  # tier -> (n, dim), rows as views
     results: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)  # stage -> key -> result
@@ -57,7 +59,7 @@ class AnalysisBatch:
         if found is None:
             # Built directly: dataclasses.replace costs ~10x more, per turn, on the hot path.
             turns = tuple(
-                TurnView(t.seq, t.speaker, text, t.at, t.offset_ms, t.end_ms)
+                TurnView(t.seq, t.speaker, text, t.at, t.offset_ms, t.end_ms, t.marks)
                 for t, text in zip(view.turns, texts, strict=True)
             )
             found = self._redacted_views[key] = replace(view, turns=turns, customer_name=None)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, ClassVar
 
+from signalroom.pipeline.records import shallow_dict
 from signalroom.pipeline.views import InteractionView, TurnView
 
 __all__ = ["SILENCE_FLOOR_MS", "VOICE_CHANNELS", "ConversationMetrics", "conversation_metrics"]
@@ -58,7 +59,7 @@ class ConversationMetrics:
     definitions: ClassVar[str] = "docs/metrics.md#conversation-metrics"
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = shallow_dict(self)
         out["flags"] = list(self.flags)
         out["definitions"] = self.definitions
         return out

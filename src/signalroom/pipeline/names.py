@@ -2,4 +2,4 @@
 
 STAGE_ORDER = ("redact", "purpose", "embed", "reasons", "sentiment", "metrics", "situation")
 TIERS = ("fast", "quality")
-DEFAULT_BATCH_SIZE = 500  # interactions per analysis batch
+DEFAULT_BATCH_SIZE = 1000  # interactions per analysis batch

@@ -1,25 +1,29 @@
 """Running the stages in worker processes: the stages are pure functions of the views, so each
-worker gets a copy of them once and then only views in, results out.
+worker gets a copy of them once and then only rows in, rows out.
 
-The main process keeps the warehouse: it loads the next batch and writes the previous one while
-the workers analyse, so on two cores the CPU-heavy stages (redaction, sentiment, situation) run
-side by side.
+The main process keeps the warehouse: it fetches the next batch's rows (Arrow tables) and writes
+the previous batch's results while the workers build the views, analyse them and lay the results
+out as rows, so on two cores everything in Python runs side by side.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import pickle
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-import numpy as np
-
+from signalroom.gcpause import paused_gc
 from signalroom.pipeline.base import AnalysisBatch, Stage
 from signalroom.pipeline.views import InteractionView
+from signalroom.store.analysis_writes import ResultRows, result_rows
+from signalroom.store.interaction_views import ViewRows, build_views
 
 _STAGES: list[Stage] = []
+
+Outcome = tuple[ResultRows, dict[str, float]]
 
 
 def _start_worker(stages: bytes) -> None:
@@ -38,29 +42,18 @@ def run_stages(stages: Sequence[Stage], views: list[InteractionView]) -> tuple[A
     return batch, seconds
 
 
-def _work(views: list[InteractionView]) -> tuple[AnalysisBatch, dict[str, float]]:
-    batch, seconds = run_stages(_STAGES, views)
-    batch._redacted_views.clear()  # a cache: not worth sending back
-    return batch, seconds
+def analyse_rows(stages: Sequence[Stage], rows: ViewRows) -> Outcome:
+    """Views from the fetched rows, the stages over them, and their results as rows to write."""
+    with paused_gc():
+        batch, seconds = run_stages(stages, build_views(rows))
+        found = result_rows(batch)
+    del batch
+    gc.collect(1)
+    return found, seconds
 
 
-def merge(parts: list[AnalysisBatch]) -> AnalysisBatch:
-    """The parts of one batch, analysed apart, as one batch (views in their order)."""
-    merged = AnalysisBatch([v for part in parts for v in part.views])
-    for part in parts:
-        merged.redacted.update(part.redacted)
-        merged.spans.update(part.spans)
-        merged.purpose.update(part.purpose)
-        for stage, results in part.results.items():
-            merged.results.setdefault(stage, {}).update(results)
-        merged.flags.update(part.flags)
-        merged.reasons.update(part.reasons)
-        merged.reason_labels.update(part.reason_labels)
-        merged.reason_model_version = merged.reason_model_version or part.reason_model_version
-        merged.reason_method = part.reason_method
-    for tier in parts[0].embeddings:
-        merged.embeddings[tier] = np.concatenate([p.embeddings[tier] for p in parts if p.views])
-    return merged
+def _work(rows: ViewRows) -> Outcome:
+    return analyse_rows(_STAGES, rows)
 
 
 class StagePool:
@@ -75,20 +68,17 @@ class StagePool:
             initargs=(pickle.dumps(list(stages)),),
         )
 
-    def submit(self, views: list[InteractionView]) -> list[Future[tuple[AnalysisBatch, dict[str, float]]]]:
-        size = -(-len(views) // self.workers)
-        return [self._pool.submit(_work, views[i : i + size]) for i in range(0, len(views), size)]
+    def submit(self, parts: list[ViewRows]) -> list[Future[Outcome]]:
+        return [self._pool.submit(_work, rows) for rows in parts]
 
     @staticmethod
-    def collect(
-        futures: list[Future[tuple[AnalysisBatch, dict[str, float]]]],
-    ) -> tuple[AnalysisBatch, dict[str, float]]:
+    def collect(futures: list[Future[Outcome]]) -> Outcome:
         done = [f.result() for f in futures]
         seconds: dict[str, float] = {}
         for _, part_seconds in done:
             for name, value in part_seconds.items():
                 seconds[name] = seconds.get(name, 0.0) + value
-        return merge([batch for batch, _ in done]), seconds
+        return ResultRows.concat([rows for rows, _ in done]), seconds
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from signalroom.pipeline.base import AnalysisBatch, Stage, pipeline_hash
+from signalroom.pipeline.base import Stage, pipeline_hash
 from signalroom.pipeline.names import DEFAULT_BATCH_SIZE
-from signalroom.pipeline.parallel import StagePool, run_stages
+from signalroom.pipeline.parallel import StagePool, analyse_rows
 from signalroom.store import analysis_writes
-from signalroom.store.interaction_views import iter_view_batches, pending_keys
+from signalroom.store.analysis_writes import ResultRows
+from signalroom.store.interaction_views import fetch_view_rows, pending_keys
 from signalroom.store.warehouse import Store
 
 _COUNT = re.compile(r"\d+")
@@ -73,12 +74,13 @@ class Analyzer:
         started = time.perf_counter()
         try:
             workers = self._workers(len(keys))
-            if workers > 1:
-                self._run_pooled(keys, workers, summary, digest)
-            else:
-                for views in iter_view_batches(self.store, keys, self.batch_size):
-                    batch, seconds = run_stages(self.stages, views)
-                    self._write(batch, seconds, summary, digest, len(keys))
+            with self.store.checkpoint_at_end():
+                if workers > 1:
+                    self._run_pooled(keys, workers, summary, digest)
+                else:
+                    for start in range(0, len(keys), self.batch_size):
+                        rows = fetch_view_rows(self.store, keys[start : start + self.batch_size])
+                        self._write(*analyse_rows(self.stages, rows), summary, digest, len(keys))
         except BaseException as exc:
             summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
             summary.seconds = time.perf_counter() - started
@@ -96,12 +98,17 @@ class Analyzer:
         return min(2, os.cpu_count() or 1) if pending >= POOL_FROM else 1
 
     def _run_pooled(self, keys: list[tuple[str, str]], workers: int, summary: AnalysisSummary, digest: str) -> None:
-        """Workers analyse batch n while this process loads batch n+1 and writes batch n-1."""
+        """Workers analyse batch n while this process fetches batch n+1 and writes batch n-1;
+        each worker gets ``batch_size`` of a batch, and a batch is written in one transaction."""
         pool = StagePool(self.stages, workers)
+        part, size = self.batch_size, self.batch_size * workers
         try:
             in_flight = None
-            for views in iter_view_batches(self.store, keys, self.batch_size):
-                submitted = pool.submit(views)
+            for start in range(0, len(keys), size):
+                batch_keys = keys[start : start + size]
+                submitted = pool.submit(
+                    [fetch_view_rows(self.store, batch_keys[i : i + part]) for i in range(0, len(batch_keys), part)]
+                )
                 if in_flight is not None:
                     self._write(*pool.collect(in_flight), summary, digest, len(keys))
                 in_flight = submitted
@@ -111,13 +118,13 @@ class Analyzer:
             pool.close()
 
     def _write(
-        self, batch: AnalysisBatch, seconds: dict[str, float], summary: AnalysisSummary, digest: str, total: int
+        self, rows: ResultRows, seconds: dict[str, float], summary: AnalysisSummary, digest: str, total: int
     ) -> None:
-        analysis_writes.write_batch(self.store, batch, run_id=summary.run_id, pipeline_hash=digest)
+        analysis_writes.write_rows(self.store, rows, run_id=summary.run_id, pipeline_hash=digest)
         for name, value in seconds.items():
             summary.stage_seconds[name] = summary.stage_seconds.get(name, 0.0) + value
-        summary.interactions += len(batch.views)
-        for reasons in batch.flags.values():
+        summary.interactions += len(rows)
+        for reasons in rows.flags.values():
             # "3 turn(s) …" and "5 turn(s) …" are one reason in the counts.
             summary.flags.update({_COUNT.sub("N", reason) for reason in reasons})
             summary.flagged += bool(reasons)

@@ -29,11 +29,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import product
 from typing import Any
 
+from signalroom.pipeline.records import shallow_dict
 from signalroom.pipeline.sentiment_lexicon import (
     AGENT_FORMULAS,
     AGENT_NEUTRAL_WORDS,
@@ -150,7 +151,7 @@ class TurnSentiment:
     ritual: bool = False  # only courtesy / closing formulas ("thanks, bye")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return shallow_dict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ class PartySentiment:
     shift: float | None  # end − start
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return shallow_dict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +178,7 @@ class NegativeMoment:
     topic: str | None = None  # filled by the pipeline: the reason of the interaction or turn
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return shallow_dict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import orjson
+
 from signalroom.pipeline.base import AnalysisBatch, Stage
 from signalroom.pipeline.conversation_metrics import conversation_metrics
 from signalroom.pipeline.embed import Embedder, make_embedder
@@ -25,7 +27,10 @@ _NOT_MEASURED = ("not measured", "left out", "not timed", "ignored")
 
 
 class RedactStage(Stage):
-    """PII redaction of every turn, before any other stage reads the text."""
+    """PII redaction of every turn, before any other stage reads the text.
+
+    Turns already redacted at ingest (``signalroom ingest``'s default) are not redacted again:
+    their stored text is used as it is, with the marks the loader kept."""
 
     name = "redact"
 
@@ -41,11 +46,15 @@ class RedactStage(Stage):
         return self._redactor().get_params()
 
     def process(self, batch: AnalysisBatch) -> None:
-        redactor = self._redactor()
         for view in batch.views:
-            names = [view.customer_name] if view.customer_name else []
-            found = redactor.redact_many([t.text for t in view.turns], known_names=names)
             key = batch.key(view)
+            if view.redacted_at_ingest:
+                batch.redacted[key] = [t.text for t in view.turns]
+                batch.spans[key] = [orjson.loads(t.marks) if t.marks else [] for t in view.turns]
+                batch.redacted_at_ingest.add(key)
+                continue
+            names = [view.customer_name] if view.customer_name else []
+            found = self._redactor().redact_many([t.text for t in view.turns], known_names=names)
             batch.redacted[key] = [r.text for r in found]
             batch.spans[key] = [
                 [

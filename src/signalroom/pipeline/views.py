@@ -19,6 +19,8 @@ class TurnView:
     at: datetime | None = None  # chats, emails
     offset_ms: int | None = None  # calls: from the start of the interaction
     end_ms: int | None = None
+    # Where redaction at ingest put its marks in ``text`` (JSON, as stored); None: no marks.
+    marks: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,8 @@ class InteractionView:
     # The same customer's self-service events shortly before the interaction, oldest first
     # (filled by the store when identities match; empty when nothing is known).
     events_before: tuple[JourneyEvent, ...] = ()
+    # The turns' text was redacted before it was stored (``signalroom ingest``'s default).
+    redacted_at_ingest: bool = False
 
     def customer_turns(self) -> tuple[TurnView, ...]:
         return tuple(t for t in self.turns if t.speaker == "customer")

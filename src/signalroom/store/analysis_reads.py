@@ -85,10 +85,21 @@ def interaction_detail(store: Store, source: str, interaction_id: str) -> Intera
         return None
     record = dict(zip(names, found[0], strict=True))
     record["attributes"] = _json(record["attributes"]) or {}
+    # Turns redacted at ingest have no redacted copy: their text is the redacted text, and the
+    # loader kept the marks in the turn's attributes.
     turns = [
-        TurnDetail(seq, speaker, redacted if redacted is not None else text, at, offset, end, _json(spans) or [])
-        for seq, speaker, text, at, offset, end, redacted, spans in con.execute(
-            "SELECT t.seq, t.speaker, t.text, t.occurred_at, t.offset_ms, t.end_ms, r.text, r.spans FROM turns t "
+        TurnDetail(
+            seq,
+            speaker,
+            redacted if redacted is not None else text,
+            at,
+            offset,
+            end,
+            _json(spans if redacted is not None else marks) or [],
+        )
+        for seq, speaker, text, at, offset, end, redacted, spans, marks in con.execute(
+            "SELECT t.seq, t.speaker, t.text, t.occurred_at, t.offset_ms, t.end_ms, r.text, r.spans, "
+            "json_extract_string(t.attributes, '$.redactions') FROM turns t "
             "LEFT JOIN redacted_turns r ON r.source = t.source AND r.interaction_id = t.interaction_id "
             "AND r.seq = t.seq WHERE t.source = ? AND t.interaction_id = ? ORDER BY t.seq",
             [source, interaction_id],

@@ -150,6 +150,19 @@ class Store:
         self.close()
 
     @contextmanager
+    def checkpoint_at_end(self) -> Iterator[None]:
+        """Many transactions with one checkpoint at the end instead of one every 16 MB of log.
+
+        A long run of delete-and-insert batches (re-analysing everything) otherwise rewrites the
+        same tables at every automatic checkpoint."""
+        self._con.execute("SET checkpoint_threshold = '1GB'")
+        try:
+            yield
+        finally:
+            self._con.execute("RESET checkpoint_threshold")
+            self._con.execute("CHECKPOINT")
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside commits together, or not at all."""
         self._con.execute("BEGIN TRANSACTION")

@@ -86,6 +86,7 @@ class Redactor:
         self._labels = frozenset(label for e in chosen for label in PRESIDIO_LABELS[e])
         self._operators = {e: OperatorConfig("replace", {"new_value": MARKS[e]}) for e in ENTITIES}
         self._analyzer: Any = None
+        self._by_labels: dict[frozenset[str], list[EntityRecognizer]] = {}
 
     def get_params(self) -> dict[str, Any]:
         return {
@@ -135,17 +136,33 @@ class Redactor:
         return result
 
     def _resolved(self, text: str, parts: tuple[str, ...], labels: set[str] | frozenset[str]) -> list[Any]:
-        ad_hoc: list[EntityRecognizer] = [KnownNameRecognizer(parts)] if parts and "PERSON" in labels else []
+        """The recognizers for the cued labels, run directly.
+
+        ``AnalyzerEngine.analyze`` would filter its registry, run the context enhancers (no-ops
+        here: see engine.NoContextEnhancer) and remove duplicates (which `_resolve` does anyway)
+        on every call; that bookkeeping cost more than the recognizers themselves."""
         analyzer = self._engine()
-        results = analyzer.analyze(
-            text,
-            nlp_artifacts=engine.empty_artifacts(analyzer),
-            language="en",
-            entities=sorted(labels),
-            score_threshold=self.score_threshold,
-            ad_hoc_recognizers=ad_hoc or None,
-        )
-        return _resolve([r for r in results if r.entity_type in labels], text)
+        artifacts = engine.empty_artifacts(analyzer)
+        wanted = sorted(labels)
+        recognizers = self._recognizers_for(analyzer, frozenset(labels))
+        if parts and "PERSON" in labels:
+            recognizers = [*recognizers, KnownNameRecognizer(parts)]
+        found: list[RecognizerResult] = []
+        for recognizer in recognizers:
+            for result in recognizer.analyze(text=text, entities=wanted, nlp_artifacts=artifacts) or ():
+                if result.score >= self.score_threshold and result.entity_type in labels:
+                    meta = result.recognition_metadata = result.recognition_metadata or {}
+                    meta.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, name_of(recognizer))
+                    found.append(result)
+        return _resolve(found, text)
+
+    def _recognizers_for(self, analyzer: Any, labels: frozenset[str]) -> list[EntityRecognizer]:
+        found = self._by_labels.get(labels)
+        if found is None:
+            found = self._by_labels[labels] = list(
+                analyzer.registry.get_recognizers(language="en", entities=sorted(labels))
+            )
+        return found
 
     def find(self, text: str, *, known_names: Iterable[str] = ()) -> tuple[RedactedSpan, ...]:
         """Where `redact` would put marks, in the ORIGINAL text's coordinates (for evaluation and review)."""
@@ -180,6 +197,10 @@ class Redactor:
                 for i, r in zip(items, chosen, strict=True)
             )
         return Redaction(out.text, spans)
+
+
+def name_of(recognizer: EntityRecognizer) -> str:
+    return str(getattr(recognizer, "name", type(recognizer).__name__))
 
 
 def _recognizer(r: RecognizerResult) -> str:

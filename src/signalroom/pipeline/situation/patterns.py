@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import ahocorasick
+
 SEP = "\x00"
 C = r"[^.?!\n\x00]"  # a character inside one clause of one turn
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -18,25 +20,48 @@ _NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|fourteen|a
 Rule = tuple[str, "re.Pattern[str]", tuple[str, ...]]
 
 
-def _family(rules: dict[str, str], keywords: dict[str, tuple[str, ...]]) -> tuple[Rule, ...]:
+class RuleFamily:
+    """Rules compiled once, with one Aho-Corasick automaton over all their keywords, so a text is
+    read once to know which rules could match (instead of one substring test per keyword)."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self._automaton = ahocorasick.Automaton()
+        owners: dict[str, list[int]] = {}
+        for index, (_, _, words) in enumerate(rules):
+            for word in words:
+                owners.setdefault(word, []).append(index)
+        for word, indexes in owners.items():
+            self._automaton.add_word(word, tuple(indexes))
+        self._automaton.make_automaton()
+
+    def candidates(self, low: str) -> list[int]:
+        """Indexes of the rules one of whose keywords occurs in ``low``, in rule order."""
+        found: set[int] = set()
+        for _, indexes in self._automaton.iter(low):
+            found.update(indexes)
+        return sorted(found)
+
+
+def _family(rules: dict[str, str], keywords: dict[str, tuple[str, ...]]) -> RuleFamily:
     """Compile each rule, with the lower-case keywords one of which must occur for it to match."""
-    return tuple((rid, re.compile(pat, re.I), keywords[rid]) for rid, pat in rules.items())
+    return RuleFamily(tuple((rid, re.compile(pat, re.I), keywords[rid]) for rid, pat in rules.items()))
 
 
-def scan(family: tuple[Rule, ...], text: str, low: str, *, first: bool = False) -> list[tuple[str, re.Match[str]]]:
+def scan(family: RuleFamily, text: str, low: str, *, first: bool = False) -> list[tuple[str, re.Match[str]]]:
     """Matches of a family's rules in ``text`` (``low`` is its lower-case copy), in text order.
 
     A rule runs only when one of its keywords occurs in ``low``; ``first`` keeps one match per rule.
     """
     found: list[tuple[str, re.Match[str]]] = []
-    for rid, rx, words in family:
-        if any(w in low for w in words):
-            if first:
-                m = rx.search(text)
-                if m:
-                    found.append((rid, m))
-            else:
-                found.extend((rid, m) for m in rx.finditer(text))
+    for index in family.candidates(low):
+        rid, rx, _ = family.rules[index]
+        if first:
+            m = rx.search(text)
+            if m:
+                found.append((rid, m))
+        else:
+            found.extend((rid, m) for m in rx.finditer(text))
     found.sort(key=lambda f: f[1].start())
     return found
 
