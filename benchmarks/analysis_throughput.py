@@ -3,9 +3,11 @@
 Usage:
     python benchmarks/analysis_throughput.py [--customers 4000] [--days 30] [--fit-size 100000] [--repeat 3]
 
-1. Generates a demo month, ingests it, runs the analysis once (which also fits the reasons), then
-   times `--full` re-analyses (every stage, no refit) and reports interactions/s with the seconds
-   spent per stage (median of the repeats).
+1. Generates a demo month and loads it twice: with redaction at ingest (the CLI's default; the
+   analysis reuses the marks) and with the turns stored as they arrived (`--no-redact`; the
+   analysis redacts them). Runs the analysis once on each (which also fits the reasons), then times
+   `--full` re-analyses (every stage, no refit), the two warehouses alternating, and reports
+   interactions/s with the seconds spent per stage (median of the repeats).
 2. Fits the reason model on `--fit-size` purpose texts (the demo's, repeated with their embeddings
    perturbed so they are not identical) and reports the wall time.
 """
@@ -28,7 +30,27 @@ from signalroom.demo.generator import generate
 from signalroom.ingest.loader import Loader
 from signalroom.pipeline.analyze import analyze
 from signalroom.pipeline.reasons import ReasonModel
+from signalroom.pipeline.redact.at_ingest import IngestRedactor
 from signalroom.store import Store, reason_models
+
+# Turns redacted when they were loaded (`signalroom ingest`'s default: analysis reuses the marks),
+# and turns stored as they arrived (`--no-redact`: the analysis redacts them).
+MODES = ("redacted_at_ingest", "stored_as_arrived")
+
+
+def _summary(store: Store, runs: list) -> dict:
+    rates = [r.interactions / r.seconds for r in runs]
+    stage_seconds = {
+        name: statistics.median(r.stage_seconds.get(name, 0.0) for r in runs) for name in runs[0].stage_seconds
+    }
+    n = runs[0].interactions
+    return {
+        "interactions": n,
+        "turns": int(store.connection.execute("SELECT count(*) FROM turns").fetchall()[0][0]),
+        "median_interactions_per_second": statistics.median(rates),
+        "rates": rates,
+        "stage_microseconds_per_interaction": {k: round(v / n * 1e6) for k, v in stage_seconds.items()},
+    }
 
 
 def main() -> None:
@@ -44,30 +66,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         summary = generate(DemoConfig(customers=args.customers, days=args.days, seed=7, out=work / "demo"))
-        with Store.open(work / "w.duckdb") as store:
-            Loader(store).ingest([work / "demo"], fmt="jsonl", source="demo")
-            first = analyze(store)
-            print(f"first run (with the fit): {first.run.interactions:,} in {first.run.seconds:.1f} s", flush=True)
-            runs = []
-            for _ in range(args.repeat):
-                again = analyze(store, full=True)
-                runs.append(again.run)
+        stores = {mode: Store.open(work / f"{mode}.duckdb") for mode in MODES}
+        try:
+            for mode, store in stores.items():
+                loader = Loader(store)
+                if mode == "redacted_at_ingest":
+                    loader.redactor = IngestRedactor()
+                started = time.perf_counter()
+                loader.ingest([work / "demo"], fmt="jsonl", source="demo")
+                print(f"{mode}: loaded in {time.perf_counter() - started:.1f} s", flush=True)
+                first = analyze(store)
                 print(
-                    f"  full re-analysis: {again.run.interactions / again.run.seconds:,.0f} interactions/s", flush=True
+                    f"  first run (with the fit): {first.run.interactions:,} in {first.run.seconds:.1f} s", flush=True
                 )
-            rates = [r.interactions / r.seconds for r in runs]
-            stage_seconds = {
-                name: statistics.median(r.stage_seconds.get(name, 0.0) for r in runs) for name in runs[0].stage_seconds
-            }
-            n = runs[0].interactions
-            results["pipeline"] = {
-                "interactions": n,
-                "turns": int(store.connection.execute("SELECT count(*) FROM turns").fetchall()[0][0]),
-                "median_interactions_per_second": statistics.median(rates),
-                "rates": rates,
-                "stage_microseconds_per_interaction": {k: round(v / n * 1e6) for k, v in stage_seconds.items()},
-            }
-            _, texts, matrix = reason_models.purpose_embeddings(store, "fast")
+            runs: dict[str, list] = {mode: [] for mode in MODES}
+            for _ in range(args.repeat):
+                for mode, store in stores.items():  # side by side: the modes alternate
+                    again = analyze(store, full=True)
+                    runs[mode].append(again.run)
+                    rate = again.run.interactions / again.run.seconds
+                    print(f"  {mode}: full re-analysis {rate:,.0f} interactions/s", flush=True)
+            results["pipeline"] = {mode: _summary(stores[mode], runs[mode]) for mode in MODES}
+            _, texts, matrix = reason_models.purpose_embeddings(stores[MODES[0]], "fast")
+        finally:
+            for store in stores.values():
+                store.close()
         rng = np.random.default_rng(7)
         reps = -(-args.fit_size // len(texts))
         big_texts = (texts * reps)[: args.fit_size]

@@ -1,13 +1,17 @@
 """Ingest throughput and peak memory at 10k, 100k and 1M generated interactions.
 
 Usage:
-    python benchmarks/ingest_throughput.py [--sizes 10000 100000 1000000] [--repeat 3] [--out DIR]
+    python benchmarks/ingest_throughput.py [--sizes 10000 100000 1000000] [--repeat 3] [--redact] [--out DIR]
 
 Each measurement runs in a fresh process on a fresh warehouse file, so its peak resident memory
 (`ru_maxrss`) is that load's alone. Interactions carry 12 turns each (the bar's shape), with varied
 text, channels, agents, in-call events and a survey on one in five. The script also checks the
 two behavioural bars on the 100k file: re-ingest changes no count, and a copy with 5% corrupt lines
 loads the other 95% and quarantines exactly the 5%.
+
+`signalroom ingest` redacts PII by default; the library's `Loader` does not. Plain loads measure
+the loader alone (`ingest --no-redact`); with `--redact` every size is also loaded with redaction at
+ingest, each redacted run right after a plain one, so the two are compared side by side.
 """
 
 from __future__ import annotations
@@ -168,18 +172,25 @@ CHILD = """
 import json, resource, sys, time
 from signalroom.ingest.loader import Loader
 from signalroom.store import Store
-db, data = sys.argv[1], sys.argv[2]
+db, data, redact = sys.argv[1], sys.argv[2], sys.argv[3] == "redact"
 with Store.open(db) as store:
+    loader = Loader(store)
+    if redact:
+        from signalroom.pipeline.redact.at_ingest import IngestRedactor
+        loader.redactor = IngestRedactor()
     start = time.perf_counter()
-    [summary] = Loader(store).ingest([data], fmt="jsonl", source="bench")
+    [summary] = loader.ingest([data], fmt="jsonl", source="bench")
     seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "summary": summary.to_dict()}))
 """
 
 
-def ingest_once(db: Path, data: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, str(db), str(data)], check=True, capture_output=True, text=True)
+def ingest_once(db: Path, data: Path, *, redact: bool = False) -> dict:
+    mode = "redact" if redact else "plain"
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(db), str(data), mode], check=True, capture_output=True, text=True
+    )
     return json.loads(done.stdout)
 
 
@@ -217,6 +228,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per size below 1M (the median is reported)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--redact", action="store_true", help="also load every size with redaction at ingest")
     args = parser.parse_args()
 
     results: dict = {"machine": machine(), "when": datetime.now(UTC).isoformat(), "runs": []}
@@ -232,16 +244,18 @@ def main() -> None:
                 flush=True,
             )
             repeats = args.repeat if size < 1_000_000 else 1
-            runs = []
+            runs, redacted = [], []
             for attempt in range(repeats):
-                db = work / f"w-{size}-{attempt}.duckdb"
-                run = ingest_once(db, data)
-                assert run["summary"]["inserted"] == size, run["summary"]
-                runs.append(run)
-                print(
-                    f"  {size:,}: {size / run['seconds']:,.0f} interactions/s, peak {run['peak_rss_mb']:,.0f} MB",
-                    flush=True,
-                )
+                for redact, into in ((False, runs), (True, redacted)) if args.redact else ((False, runs),):
+                    db = work / f"w-{size}-{attempt}{'-redacted' if redact else ''}.duckdb"
+                    run = ingest_once(db, data, redact=redact)
+                    assert run["summary"]["inserted"] == size, run["summary"]
+                    into.append(run)
+                    print(
+                        f"  {size:,}{' redacted' if redact else ''}: {size / run['seconds']:,.0f} interactions/s, "
+                        f"peak {run['peak_rss_mb']:,.0f} MB",
+                        flush=True,
+                    )
             rates = [size / r["seconds"] for r in runs]
             entry = {
                 "size": size,
@@ -251,6 +265,12 @@ def main() -> None:
                 "rates": rates,
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             }
+            if redacted:
+                entry["redacted"] = {
+                    "median_rate": statistics.median(size / r["seconds"] for r in redacted),
+                    "rates": [size / r["seconds"] for r in redacted],
+                    "peak_rss_mb": max(r["peak_rss_mb"] for r in redacted),
+                }
             if size == 100_000 or (size == max(args.sizes) and 100_000 not in args.sizes):
                 again = ingest_once(work / f"w-{size}-0.duckdb", data)
                 entry["reingest"] = {
@@ -278,11 +298,15 @@ def main() -> None:
     out = args.out / f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nresults: {out}")
-    print("| interactions | median interactions/s | runs | peak memory |")
-    print("|---:|---:|---:|---:|")
+    print("| interactions | median interactions/s | runs | peak memory | redacted at ingest: interactions/s |")
+    print("|---:|---:|---:|---:|---:|")
     for entry in results["runs"]:
-        print(f"| {entry['size']:,} | {entry['median_rate']:,.0f} | {entry['runs']} | {entry['peak_rss_mb']:,.0f} MB |")
-
+        red = entry.get("redacted")
+        redacted_rate = f"{red['median_rate']:,.0f}" if red else ""
+        print(
+            f"| {entry['size']:,} | {entry['median_rate']:,.0f} | {entry['runs']} | {entry['peak_rss_mb']:,.0f} MB "
+            f"| {redacted_rate} |"
+        )
 
 if __name__ == "__main__":
     main()
