@@ -52,3 +52,50 @@ def test_a_retried_record_of_a_redacting_load_is_redacted_too(tmp_path: Path) ->
     with Store.open(db, read_only=True) as store:
         [(text,)] = rows(store, "SELECT text FROM turns WHERE interaction_id = 'r-2' AND seq = 1")
     assert "[EMAIL]" in text and "ann.lee@example.com" not in text
+
+
+def test_redaction_is_the_default_and_no_redact_keeps_the_text(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "in.jsonl", [interaction("r-3", turns=SECRET_TURNS)])
+    for flags, redacted in (([], True), (["--no-redact"], False)):
+        db = tmp_path / f"w{len(flags)}.duckdb"
+        result = runner.invoke(app, ["ingest", str(data), "--db", str(db), *flags, "--json"])
+        assert result.exit_code == 0, result.output
+        with Store.open(db, read_only=True) as store:
+            [(text,)] = rows(store, "SELECT text FROM turns WHERE seq = 1")
+            assert ("ann.lee@example.com" not in text) is redacted
+            assert rows(store, "SELECT turns_redacted FROM loads") == [(redacted,)]
+
+
+def test_worker_processes_redact_exactly_as_this_process(tmp_path: Path) -> None:
+    """Large loads redact in worker processes while the next batch is parsed: same stored rows."""
+    from signalroom.ingest.loader import Loader
+    from signalroom.pipeline.redact.at_ingest import IngestRedactor
+
+    people = [("Ann Lee", "ann.lee@example.com"), ("Raj Patel", "raj@example.org"), ("Mo Chen", "mo@example.net")]
+    records = [
+        interaction(
+            f"p-{n}",
+            customer={"id": f"c-{n}", "name": people[n % 3][0]},
+            turns=[
+                {"speaker": "agent", "text": "Thanks for calling, who am I speaking with?"},
+                {
+                    "speaker": "customer",
+                    "text": f"It's {people[n % 3][0]}, email {people[n % 3][1]}, card 4111 1111 1111 1111.",
+                },
+                {"speaker": "agent", "text": f"Thanks {people[n % 3][0].split()[0]}, order {n} is on its way."},
+            ],
+        )
+        for n in range(120)
+    ]
+    data = write_jsonl(tmp_path / "in.jsonl", records)
+    stored = {}
+    for workers in (1, 2):
+        with Store.open(tmp_path / f"w{workers}.duckdb") as store:
+            redactor = IngestRedactor(workers=workers, parallel_from=10)
+            [summary] = Loader(store, batch_size=25, redactor=redactor).ingest([data], fmt="jsonl")
+            assert summary.counts.inserted == 120
+            stored[workers] = rows(
+                store, "SELECT interaction_id, seq, text, attributes FROM turns ORDER BY interaction_id, seq"
+            )
+    assert stored[1] == stored[2]
+    assert all("@" not in text for _, _, text, _ in stored[2])

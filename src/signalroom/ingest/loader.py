@@ -42,7 +42,12 @@ class IngestError(ValueError):
 
 
 class TurnRedactor(Protocol):
+    """Redacts turn texts in place (pipeline.redact.at_ingest.IngestRedactor)."""
+
     def redact_turns(self, interaction: Interaction) -> None: ...
+    def start(self) -> None: ...
+    def submit(self, interactions: list[Interaction]) -> Callable[[], None]: ...
+    def close(self) -> None: ...
 
 
 class Progress(Protocol):
@@ -164,9 +169,15 @@ class Loader:
         options = adapter_options or {}
         adapters = {name: build_adapter(name, options) for name in groups}
         summaries = []
-        with paused_gc():
-            for name, group in groups.items():
-                summaries.append(self._load(adapters[name], group, source or name, options))
+        if self.redactor is not None:
+            self.redactor.start()
+        try:
+            with paused_gc():
+                for name, group in groups.items():
+                    summaries.append(self._load(adapters[name], group, source or name, options))
+        finally:
+            if self.redactor is not None:
+                self.redactor.close()
         return summaries
 
     def _load(self, adapter: Adapter, files: list[Path], source: str, options: dict[str, Any]) -> LoadSummary:
@@ -194,7 +205,8 @@ class Loader:
     def _load_file(self, adapter: Adapter, path: Path, summary: LoadSummary, writer: _BatchWriter) -> None:
         if self.progress:
             self.progress.start_file(path, path.stat().st_size)
-        batch = RecordBatch(summary.source, summary.load_id)
+        batch = _Held(RecordBatch(summary.source, summary.load_id))
+        redacting: _Held | None = None  # the previous batch, its interactions being redacted
         seen: dict[tuple[str, str], str] = {}
         records_before = summary.records_read
         for item in adapter.read(path, self.limits):
@@ -203,34 +215,52 @@ class Loader:
             if self.progress:
                 self.progress.advance(len(item.raw) + 1)
             if len(batch) >= self.batch_size:
-                writer.put(batch)
-                batch = RecordBatch(summary.source, summary.load_id)
-        writer.put(batch)
+                redacting = self._hand_over(batch, redacting, writer)
+                batch = _Held(RecordBatch(summary.source, summary.load_id))
+        redacting = self._hand_over(batch, redacting, writer)
+        self._hand_over(None, redacting, writer)
         # Quarantine entries are settled only once every batch of this file is committed.
         writer.wait()
         if summary.records_read == records_before and not adapter.supplements(path):
             summary.warnings.append(f"{path}: no records (the file is empty)")
         self.store.resolve_reloaded(summary.source, adapter.name, str(path), summary.load_id)
 
+    def _hand_over(self, batch: _Held | None, redacting: _Held | None, writer: _BatchWriter) -> _Held | None:
+        """Start redacting ``batch``; hand the batch redacted before it to the writer. Without a
+        redactor the batch goes straight to the writer."""
+        if batch is not None:
+            if self.redactor is None or not batch.interactions:
+                batch.finish()
+                writer.put(batch.records)
+                batch = None
+            else:
+                batch.redacted = self.redactor.submit([record for record, _ in batch.interactions])
+        if redacting is not None:
+            redacting.finish()
+            writer.put(redacting.records)
+        return batch
+
     def take(
         self,
         item: Item,
-        batch: RecordBatch,
+        batch: _Held,
         seen: dict[tuple[str, str], str],
         reasons: Counter[str],
     ) -> None:
-        """Validate one item into the batch, or put it in the batch's quarantine."""
+        """Validate one item into the batch, or put it in the batch's quarantine. Interactions
+        wait in the batch until their turns are redacted."""
         outcome = check(item, seen)
         if isinstance(outcome, Problem):
             assert not isinstance(item, Skipped)
-            self._reject(batch, item, outcome.code, outcome.reason, outcome.field, reasons)
+            self._reject(batch.records, item, outcome.code, outcome.reason, outcome.field, reasons)
         elif isinstance(outcome, Skipped):
-            batch.skipped[outcome.reason] += 1
+            batch.records.skipped[outcome.reason] += 1
         else:
             record, digest = outcome
-            if self.redactor is not None and isinstance(record, Interaction):
-                self.redactor.redact_turns(record)
-            batch.add(record, digest)
+            if isinstance(record, Interaction):
+                batch.interactions.append((record, digest))
+            else:
+                batch.records.add(record, digest)
 
     @staticmethod
     def _reject(
@@ -252,6 +282,25 @@ class Loader:
             QuarantineItem(item.file, item.location, item.line, code, reason, raw, size, truncated, field_name)
         )
         reasons[code] += 1
+
+
+@dataclass
+class _Held:
+    """A batch being filled: records added as they come, interactions held until redacted."""
+
+    records: RecordBatch
+    interactions: list[tuple[Interaction, str]] = field(default_factory=list)
+    redacted: Callable[[], None] | None = None  # waits for the redaction and applies it
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.interactions)
+
+    def finish(self) -> None:
+        if self.redacted is not None:
+            self.redacted()
+        for record, digest in self.interactions:
+            self.records.add(record, digest)
+        self.interactions.clear()
 
 
 class _BatchWriter:
