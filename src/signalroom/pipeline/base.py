@@ -56,7 +56,9 @@ class AnalysisBatch:
         if texts is None:
             return view
         found = self._redacted_views.get(key)
-        if found is None:
+        if found is None and key in self.redacted_at_ingest:
+            found = self._redacted_views[key] = replace(view, customer_name=None)  # the turns are redacted
+        elif found is None:
             # Built directly: dataclasses.replace costs ~10x more, per turn, on the hot path.
             turns = tuple(
                 TurnView(t.seq, t.speaker, text, t.at, t.offset_ms, t.end_ms, t.marks)
