@@ -234,9 +234,29 @@ def known_name_parts(known_names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(parts, key=lambda p: (-len(p), p)))
 
 
-@functools.lru_cache(maxsize=4096)
-def _known_pattern(parts: Sequence[str]) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in parts) + r")(?!\w)", re.IGNORECASE)
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def known_spans(text: str, parts: Sequence[str]) -> list[tuple[int, int]]:
+    """Where any of the name parts (longest first) occurs as a whole word, case-insensitively.
+
+    A substring search per part: every interaction has its own names, so a compiled pattern per
+    interaction would cost more to build than to run."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
+        low = "".join(c.lower()[0] for c in text)
+    taken: list[tuple[int, int]] = []
+    for part in parts:
+        needle = part.lower()
+        start = low.find(needle)
+        while start >= 0:
+            end = start + len(needle)
+            whole = (start == 0 or not _is_word(text[start - 1])) and (end == len(text) or not _is_word(text[end]))
+            if whole and all(end <= a or b <= start for a, b in taken):
+                taken.append((start, end))
+            start = low.find(needle, start + 1)
+    return sorted(taken)
 
 
 class KnownNameRecognizer(EntityRecognizer):
@@ -252,4 +272,4 @@ class KnownNameRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if LABEL not in entities or not self.parts:
             return []
-        return [_result(m.start(), m.end(), 0.95, "known") for m in _known_pattern(self.parts).finditer(text)]
+        return [_result(start, end, 0.95, "known") for start, end in known_spans(text, self.parts)]
