@@ -7,7 +7,10 @@ Usage:
    analysis reuses the marks) and with the turns stored as they arrived (`--no-redact`; the
    analysis redacts them). Runs the analysis once on each (which also fits the reasons), then times
    `--full` re-analyses (every stage, no refit), the two warehouses alternating, and reports
-   interactions/s with the seconds spent per stage (median of the repeats).
+   interactions/s with the seconds spent per stage (median of the repeats). Also the CPU seconds
+   each run used (this process, its DuckDB threads and the worker processes): 2 × interactions ÷
+   CPU seconds is the rate two dedicated cores would sustain, a figure a shared machine's other
+   load does not distort (the wall-clock rate is also reported).
 2. Fits the reason model on `--fit-size` purpose texts (the demo's, repeated with their embeddings
    perturbed so they are not identical) and reports the wall time.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -38,7 +42,15 @@ from signalroom.store import Store, reason_models
 MODES = ("redacted_at_ingest", "stored_as_arrived")
 
 
-def _summary(store: Store, runs: list) -> dict:
+def _cpu_seconds() -> float:
+    """CPU used by this process and its finished children (the analysis workers are joined at
+    the end of each run, so theirs is counted): on a shared machine, what a run would need of
+    two dedicated cores."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _summary(store: Store, runs: list, cpu: list[float]) -> dict:
     rates = [r.interactions / r.seconds for r in runs]
     stage_seconds = {
         name: statistics.median(r.stage_seconds.get(name, 0.0) for r in runs) for name in runs[0].stage_seconds
@@ -48,6 +60,8 @@ def _summary(store: Store, runs: list) -> dict:
         "interactions": n,
         "turns": int(store.connection.execute("SELECT count(*) FROM turns").fetchall()[0][0]),
         "median_interactions_per_second": statistics.median(rates),
+        "cpu_seconds": cpu,
+        "median_capacity_on_two_cores": statistics.median(2 * n / c for c in cpu),
         "rates": rates,
         "stage_microseconds_per_interaction": {k: round(v / n * 1e6) for k, v in stage_seconds.items()},
     }
@@ -80,13 +94,21 @@ def main() -> None:
                     f"  first run (with the fit): {first.run.interactions:,} in {first.run.seconds:.1f} s", flush=True
                 )
             runs: dict[str, list] = {mode: [] for mode in MODES}
+            cpu: dict[str, list[float]] = {mode: [] for mode in MODES}
             for _ in range(args.repeat):
                 for mode, store in stores.items():  # side by side: the modes alternate
+                    used = _cpu_seconds()
                     again = analyze(store, full=True)
+                    cpu[mode].append(_cpu_seconds() - used)
                     runs[mode].append(again.run)
                     rate = again.run.interactions / again.run.seconds
-                    print(f"  {mode}: full re-analysis {rate:,.0f} interactions/s", flush=True)
-            results["pipeline"] = {mode: _summary(stores[mode], runs[mode]) for mode in MODES}
+                    capacity = 2 * again.run.interactions / cpu[mode][-1]
+                    print(
+                        f"  {mode}: full re-analysis {rate:,.0f} interactions/s "
+                        f"(CPU {cpu[mode][-1]:.1f} s: {capacity:,.0f}/s on 2 dedicated cores)",
+                        flush=True,
+                    )
+            results["pipeline"] = {mode: _summary(stores[mode], runs[mode], cpu[mode]) for mode in MODES}
             _, texts, matrix = reason_models.purpose_embeddings(stores[MODES[0]], "fast")
         finally:
             for store in stores.values():
