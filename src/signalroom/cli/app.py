@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import demo, export, interactions, quarantine, topics
+from signalroom.cli import customers, demo, export, interactions, quarantine, topics
 from signalroom.cli.analyze import analyze_command
 from signalroom.cli.ingest import ingest
 from signalroom.cli.schema import schema
@@ -25,6 +25,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(interactions.app, name="interactions")
 app.add_typer(export.app, name="export")
 app.add_typer(topics.app, name="topics")
+app.add_typer(customers.app, name="customers")
 
 
 def main() -> None:

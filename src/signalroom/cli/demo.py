@@ -148,6 +148,7 @@ def run_command(
                 "analysis": analysis.to_dict(),
                 "reasons": reasons,
                 "stats": result.to_dict(),
+                "identity": loader.identity.to_dict() if loader.identity else None,
                 "planted": planted,
             }
         )
@@ -160,6 +161,12 @@ def run_command(
         f"{load.counts.quarantined:,} quarantined."
     )
     print_stats(result)
+    if loader.identity:
+        identity = loader.identity
+        console.print(
+            f"Identity resolution: {identity.records:,} records belong to {identity.people:,} people "
+            f"({identity.conflicts:,} conflicts) — see `signalroom customers list`."
+        )
     run = analysis.run
     console.print(
         f"Analysed {run.interactions:,} interactions ({run.flagged:,} not fully, see `signalroom analyze --help`)."

@@ -30,6 +30,7 @@ from signalroom.ingest.adapters.base import (
 from signalroom.ingest.reading import raw_text
 from signalroom.ingest.validation import Problem, Record, validate
 from signalroom.interchange.models import Event, Interaction
+from signalroom.journeys.identity import ResolveSummary, resolve
 from signalroom.store.batch import QuarantineItem, RecordBatch
 from signalroom.store.warehouse import LoadSummary, Store
 
@@ -153,6 +154,9 @@ class Loader:
     on_batch: Callable[[LoadSummary], None] | None = None
     # Redacts PII in turn texts before they are stored (see docs/pii.md); None stores them as given.
     redactor: TurnRedactor | None = None
+    # Bring identity resolution up to date after the loads (see docs/journeys.md).
+    resolve_identities: bool = True
+    identity: ResolveSummary | None = None
 
     def ingest(
         self,
@@ -178,6 +182,8 @@ class Loader:
         finally:
             if self.redactor is not None:
                 self.redactor.close()
+        if self.resolve_identities:
+            self.identity = resolve(self.store)
         return summaries
 
     def _load(self, adapter: Adapter, files: list[Path], source: str, options: dict[str, Any]) -> LoadSummary:

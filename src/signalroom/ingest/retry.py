@@ -12,6 +12,7 @@ from signalroom.ingest.loader import TurnRedactor, build_adapter, check
 from signalroom.ingest.reading import raw_text, read_lines_at
 from signalroom.ingest.validation import Problem
 from signalroom.interchange.models import Interaction
+from signalroom.journeys.identity import resolve
 from signalroom.store.batch import RecordBatch
 from signalroom.store.reads import (
     QuarantineEntry,
@@ -111,6 +112,8 @@ def retry_entries(
         retry.run(group, full, replacement)
         summary.status = "completed"
         store.finish_load(summary)
+    if groups:
+        resolve(store)  # the records taken in now belong to people too
     return report
 
 

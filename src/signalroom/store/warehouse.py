@@ -117,6 +117,9 @@ class Store:
             con = duckdb.connect(str(db_path), read_only=read_only)
             # Dates and days are computed in UTC or, explicitly, in the record's own offset.
             con.execute("SET TimeZone = 'UTC'")
+            # DuckDB draws a progress bar on standard output for long statements, even when it is
+            # not a terminal: it would corrupt --json output.
+            con.execute("SET enable_progress_bar = false")
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the warehouse {db_path}: {exc}") from exc
         store = cls(con, db_path, read_only=read_only)
