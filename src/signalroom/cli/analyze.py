@@ -78,3 +78,9 @@ def analyze_command(
         )
     elif report.note:
         console.print(f"[yellow]{report.note}[/]")
+    if report.episodes:
+        ep = report.episodes
+        console.print(
+            f"Rebuilt {ep.episodes:,} episodes from {ep.contacts:,} contacts (window {ep.window_days} days). "
+            "See the outcomes with [bold]signalroom metrics[/]."
+        )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import customers, demo, export, interactions, quarantine, topics
+from signalroom.cli import customers, demo, episodes, export, interactions, quarantine, topics
 from signalroom.cli.analyze import analyze_command
 from signalroom.cli.ingest import ingest
+from signalroom.cli.metrics import metrics
 from signalroom.cli.schema import schema
 from signalroom.cli.stats import stats
 
@@ -20,12 +21,14 @@ app.command()(ingest)
 app.command()(stats)
 app.command()(schema)
 app.command("analyze")(analyze_command)
+app.command()(metrics)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(demo.app, name="demo")
 app.add_typer(interactions.app, name="interactions")
 app.add_typer(export.app, name="export")
 app.add_typer(topics.app, name="topics")
 app.add_typer(customers.app, name="customers")
+app.add_typer(episodes.app, name="episodes")
 
 
 def main() -> None:

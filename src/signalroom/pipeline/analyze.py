@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from signalroom.journeys.episodes import EpisodeReport, build_episodes
 from signalroom.pipeline.base import PassThrough, Stage
 from signalroom.pipeline.names import DEFAULT_BATCH_SIZE, STAGE_ORDER, TIERS
 from signalroom.pipeline.reasons import COHERENCE_BY_TIER, ReasonModel, Taxonomy
@@ -39,10 +40,12 @@ class AnalyzeReport:
     assigned: int = 0
     note: str | None = None
     taxonomy_version: int | None = None  # a seeded taxonomy assigns the reasons (method taxonomy)
+    episodes: EpisodeReport | None = None  # rebuilt after the reasons are assigned
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.run.to_dict(),
+            "episodes": self.episodes.to_dict() if self.episodes else None,
             "reasons": {
                 "model_version": self.model_version,
                 "refitted": self.refitted,
@@ -101,6 +104,23 @@ def analyze(
     refit: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+) -> AnalyzeReport:
+    """Analyse (below), then rebuild the episodes with the reasons just assigned (set-based SQL:
+    about 2.4 s per 100,000 interactions; docs/journeys.md#episodes)."""
+    report = _analyze(store, full=full, tier=tier, skip=skip, refit=refit, batch_size=batch_size, progress=progress)
+    report.episodes = build_episodes(store)
+    return report
+
+
+def _analyze(
+    store: Store,
+    *,
+    full: bool,
+    tier: str,
+    skip: Iterable[str],
+    refit: bool,
+    batch_size: int,
+    progress: Callable[[int, int], None] | None,
 ) -> AnalyzeReport:
     """Analyse what is new or changed (everything with ``full``); discover the contact reasons
     when no model exists yet (or with ``refit``), keeping the ids of the reasons found before.

@@ -1,0 +1,95 @@
+"""`signalroom metrics`: outcome metrics, in total and by group (docs/metrics.md#outcome-metrics)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from signalroom.cli.common import DbOption, JsonOption, console, emit_json, err_console, fail, open_store
+from signalroom.journeys.metrics import (
+    GROUPINGS,
+    METRICS,
+    MetricsConfig,
+    MetricsError,
+    MetricsReport,
+    MetricValue,
+    compute_metrics,
+    parse_date,
+)
+
+
+def metrics(
+    by: Annotated[
+        str | None, typer.Option("--by", help=f"Break down by {', '.join(GROUPINGS)}.", show_default=False)
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day (YYYY-MM-DD, the record's local date).", show_default=False)
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    window_days: Annotated[
+        int, typer.Option("--window-days", help="Repeat-contact window in days (repeat, FCR, next issue).")
+    ] = 7,
+    churn_days: Annotated[int, typer.Option("--churn-days", help="Churn window in days.")] = 30,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="Only this metric (repeatable).", show_default=False)
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Repeat contact, first-contact resolution, transfers, handle time, CSAT/NPS/CES, containment, churn…"""
+    try:
+        config = MetricsConfig(
+            window_days=window_days,
+            churn_days=churn_days,
+            by=by,
+            date_from=parse_date(date_from, "--from"),
+            date_to=parse_date(date_to, "--to"),
+            metrics=tuple(metric) if metric else tuple(METRICS),
+        )
+    except MetricsError as exc:
+        fail(str(exc))
+    with open_store(db, read_only=True) as store:
+        report = compute_metrics(store, config)
+    if json:
+        emit_json(report.to_dict())
+        return
+    print_report(report)
+
+
+def _format(m: MetricValue) -> str:
+    if m.value is None:
+        return "—"
+    if m.unit == "share":
+        return f"{100 * m.value:.1f}%"
+    if m.unit == "%":
+        return f"{m.value:.1f}%"
+    return f"{m.value:,.1f}" if m.unit in ("s", "score") else f"{m.value:.2f}"
+
+
+def _count(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def print_report(report: MetricsReport) -> None:
+    c = report.config
+    period = f"{c.date_from or '…'} → {c.date_to or '…'}" if c.date_from or c.date_to else "all dates"
+    table = Table(title=f"Outcome metrics ({period}; window {c.window_days} days)")
+    if c.by:
+        table.add_column(c.by)
+    for name, justify in (("metric", "left"), ("value", "right"), ("numerator", "right"), ("denominator", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    rows = [("all", m) for m in report.total]
+    rows += [(g.group, m) for g in report.groups for m in g.metrics]
+    for group, m in rows:
+        cells = [m.name, _format(m), _count(m.numerator), _count(m.denominator)]
+        table.add_row(*([group, *cells] if c.by else cells))
+    console.print(table)
+    console.print("Definitions: docs/metrics.md#outcome-metrics", style="dim")
+    for flag in report.flags:
+        err_console.print(f"[yellow]note:[/] {flag}", highlight=False)
