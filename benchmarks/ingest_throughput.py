@@ -308,5 +308,6 @@ def main() -> None:
             f"| {redacted_rate} |"
         )
 
+
 if __name__ == "__main__":
     main()
