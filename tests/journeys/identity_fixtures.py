@@ -90,6 +90,9 @@ def load(db: Path, folder: Path, records: list[dict[str, Any]] | None = None, na
     path = write_jsonl(folder / name, list(records if records is not None else RECORDS))
     result = cli("ingest", str(path), "--db", str(db), "--source", "crm", "--no-redact", "--json")
     assert result.exit_code == 0, result.output
+    # A load is only the load; resolution runs when something needs the people.
+    resolved = cli("customers", "resolve", "--db", str(db), "--json")
+    assert resolved.exit_code == 0, resolved.output
     return json.loads(result.stdout)
 
 

@@ -14,7 +14,7 @@ def test_stitching_precision_and_recall_on_the_demo_month(tmp_path: Path) -> Non
     out = tmp_path / "demo"
     generate(DemoConfig(out=out))  # the default month: 2,000 customers, 30 days
     with Store.open(tmp_path / "w.duckdb") as store:
-        loader = Loader(store)
+        loader = Loader(store, resolve_identities=True)
         loader.ingest([out], fmt="jsonl", source="demo")
         assert loader.identity is not None and loader.identity.conflicts == 0
         found = {

@@ -28,6 +28,7 @@ from signalroom.store.identity_reads import (
     list_people,
     person_detail,
 )
+from signalroom.store.warehouse import Store
 
 app = typer.Typer(
     help="Who the customer is across channels (identity resolution), and their timeline.", no_args_is_help=True
@@ -53,6 +54,12 @@ def _print_resolution(summary: ResolveSummary) -> None:
         console.print(f"{summary.overrides:,} manual overrides applied (signalroom customers overrides).")
 
 
+def _up_to_date(store: Store) -> None:
+    """Resolve the records loaded since the last resolution (incremental: cheap when few are new)."""
+    if is_stale(store):
+        resolve(store)
+
+
 @app.command("resolve")
 def resolve_command(
     full: Annotated[bool, typer.Option("--full", help="Rebuild from every record, not only new loads.")] = False,
@@ -67,7 +74,7 @@ def resolve_command(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Bring identity resolution up to date (it also runs after every load)."""
+    """Bring identity resolution up to date (`analyze` and the other `customers` commands also do)."""
     with open_store(db) as store:
         try:
             summary = resolve(store, full=full, region=phone_region)
@@ -162,12 +169,12 @@ def show(
     json: JsonOption = False,
 ) -> None:
     """Who the customer is — names, identifiers, profiles — and their timeline across channels."""
-    with open_store(db, read_only=True) as store:
+    with open_store(db) as store:
+        _up_to_date(store)
         try:
             found = find_person(store, who)
         except IdentityLookupError as exc:
-            hint = " (identity resolution is behind the loads: run `signalroom customers resolve`)"
-            fail(str(exc) + (hint if is_stale(store) else ""))
+            fail(str(exc))
         detail = person_detail(store, found.person_id, limit or None)
     if detail is None:
         fail(f"no person P{found.person_id}")
@@ -188,7 +195,8 @@ def list_command(
     json: JsonOption = False,
 ) -> None:
     """How many people, how many reached us on several channels, and those with the most contacts."""
-    with open_store(db, read_only=True) as store:
+    with open_store(db) as store:
+        _up_to_date(store)
         counts = identity_counts(store)
         mix = channel_mix(store)
         people = list_people(store, limit)
@@ -225,7 +233,8 @@ def conflicts(
 ) -> None:
     """Identifiers shared by customer ids of one source (a household phone, a joint account), which
     were not used to merge them."""
-    with open_store(db, read_only=True) as store:
+    with open_store(db) as store:
+        _up_to_date(store)
         total = identity_counts(store)["conflicts"]
         found = list_conflicts(store, limit)
     if json:

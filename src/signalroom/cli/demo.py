@@ -129,7 +129,7 @@ def run_command(
     from signalroom.pipeline.analyze import analyze, reason_listing
 
     with open_store(db) as store:
-        loader = Loader(store)
+        loader = Loader(store, resolve_identities=True)
         if redact:
             from signalroom.pipeline.redact.at_ingest import IngestRedactor
 

@@ -169,12 +169,5 @@ def ingest(
                 console.print(f"  [yellow]warning:[/] {warning}")
         if any(s.counts.quarantined for s in summaries):
             console.print("See them with [bold]signalroom quarantine list[/].")
-        if loader.identity is not None:
-            identity = loader.identity
-            conflicts = f", {identity.conflicts:,} conflicts" if identity.conflicts else ""
-            console.print(
-                f"Customers: {identity.records:,} records belong to {identity.people:,} people{conflicts} "
-                f"(resolved in {identity.seconds:.2f} s; signalroom customers list)."
-            )
     if strict and any(s.counts.quarantined for s in summaries):
         raise typer.Exit(1)

@@ -154,8 +154,10 @@ class Loader:
     on_batch: Callable[[LoadSummary], None] | None = None
     # Redacts PII in turn texts before they are stored (see docs/pii.md); None stores them as given.
     redactor: TurnRedactor | None = None
-    # Bring identity resolution up to date after the loads (see docs/journeys.md).
-    resolve_identities: bool = True
+    # Bring identity resolution up to date after the loads (see docs/journeys.md). Off by default:
+    # `signalroom analyze` and the `customers` commands resolve what is new when they need it, so a
+    # load is only the load.
+    resolve_identities: bool = False
     identity: ResolveSummary | None = None
 
     def ingest(

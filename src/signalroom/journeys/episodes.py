@@ -19,8 +19,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from signalroom.journeys.identity import resolve
 from signalroom.pipeline.situation.patterns import FAILED_EVENTS
 from signalroom.store import episodes as episode_store
+from signalroom.store.identity import is_stale
 from signalroom.store.warehouse import Store
 
 DEFAULT_WINDOW_DAYS = 7
@@ -71,7 +73,10 @@ def configured_window(store: Store) -> int:
 
 
 def build_episodes(store: Store, config: EpisodeConfig | None = None) -> EpisodeReport:
-    """Rebuild the contacts and episodes (the window of the last build when none is given)."""
+    """Rebuild the contacts and episodes (the window of the last build when none is given), after
+    bringing identity resolution up to date: episodes are made of people."""
+    if is_stale(store):
+        resolve(store)
     window = config.window_days if config else configured_window(store)
     build = episode_store.build_episodes(
         store, window, failure_types=FAILURE_TYPES, failure_suffixes=FAILURE_SUFFIXES, churn_types=CHURN_TYPES
