@@ -265,7 +265,7 @@ class Loader:
             batch.records.skipped[outcome.reason] += 1
         else:
             record, digest = outcome
-            if isinstance(record, Interaction):
+            if self.redactor is not None and isinstance(record, Interaction):
                 batch.interactions.append((record, digest))
             else:
                 batch.records.add(record, digest)
