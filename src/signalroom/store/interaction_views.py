@@ -8,7 +8,6 @@ views without touching the database.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -166,15 +165,3 @@ def build_views(rows: ViewRows) -> list[InteractionView]:
             redacted_at_ingest=bool(redacted_at_ingest),
         )
     return [found[key] for key in rows.keys if key in found]
-
-
-def load_views(store: Store, keys: list[Key]) -> list[InteractionView]:
-    """The interactions with these keys as views (both halves in this process)."""
-    if not keys:
-        return []
-    return build_views(fetch_view_rows(store, keys))
-
-
-def iter_view_rows(store: Store, keys: list[Key], batch_size: int) -> Iterator[ViewRows]:
-    for start in range(0, len(keys), batch_size):
-        yield fetch_view_rows(store, keys[start : start + batch_size])
