@@ -61,7 +61,7 @@ class AnalysisBatch:
         elif found is None:
             # Built directly: dataclasses.replace costs ~10x more, per turn, on the hot path.
             turns = tuple(
-                TurnView(t.seq, t.speaker, text, t.at, t.offset_ms, t.end_ms, t.marks)
+                TurnView(t.seq, t.speaker, text, t.at, t.offset_ms, t.end_ms)
                 for t, text in zip(view.turns, texts, strict=True)
             )
             found = self._redacted_views[key] = replace(view, turns=turns, customer_name=None)

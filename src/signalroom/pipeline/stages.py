@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import orjson
-
 from signalroom.pipeline.base import AnalysisBatch, Stage
 from signalroom.pipeline.conversation_metrics import conversation_metrics
 from signalroom.pipeline.embed import Embedder, make_embedder
@@ -30,7 +28,7 @@ class RedactStage(Stage):
     """PII redaction of every turn, before any other stage reads the text.
 
     Turns already redacted at ingest (``signalroom ingest``'s default) are not redacted again:
-    their stored text is used as it is, with the marks the loader kept."""
+    their stored text is used as it is (its marks stay in the turns' attributes)."""
 
     name = "redact"
 
@@ -49,8 +47,8 @@ class RedactStage(Stage):
         for view in batch.views:
             key = batch.key(view)
             if view.redacted_at_ingest:
+                # The stored text is the redacted text, with its marks kept in the turns' attributes.
                 batch.redacted[key] = [t.text for t in view.turns]
-                batch.spans[key] = [orjson.loads(t.marks) if t.marks else [] for t in view.turns]
                 batch.redacted_at_ingest.add(key)
                 continue
             names = [view.customer_name] if view.customer_name else []

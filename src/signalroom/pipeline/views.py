@@ -19,8 +19,6 @@ class TurnView:
     at: datetime | None = None  # chats, emails
     offset_ms: int | None = None  # calls: from the start of the interaction
     end_ms: int | None = None
-    # Where redaction at ingest put its marks in ``text`` (JSON, as stored); None: no marks.
-    marks: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

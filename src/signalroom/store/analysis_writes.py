@@ -71,9 +71,9 @@ class ResultRows:
             results=tables([p.results for p in parts]),
             reasons=tables([p.reasons for p in parts]),
         )
+        for tier in parts[0].embeddings:
+            merged.embeddings[tier] = pa.concat_tables([p.embeddings[tier] for p in parts])
         for part in parts:
-            for tier, table in part.embeddings.items():
-                merged.embeddings[tier] = tables([merged.embeddings.get(tier), table]) or table
             merged.reason_model_version = merged.reason_model_version or part.reason_model_version
             merged.reason_method = part.reason_method
             merged.flags.update(part.flags)
@@ -180,7 +180,9 @@ def write_rows(store: Store, rows: ResultRows, *, run_id: int, pipeline_hash: st
                     "(SELECT 1 FROM analysed_keys k WHERE k.source = r.source AND k.id = r.id)"
                 )
                 if rows.reasons is not None and rows.reasons.num_rows:
-                    _insert_reasons(store, rows.reasons, rows.reason_model_version, rows.reason_method, run_id)
+                    _insert_reasons(
+                        store, rows.reasons, rows.reason_model_version, rows.reason_method, run_id, replace=False
+                    )
             register("new_markers", rows.markers)
             con.execute(
                 "INSERT INTO interaction_analysis SELECT m.source, m.id, i.content_hash, ?, ?, now(), m.purpose, "
@@ -219,14 +221,18 @@ def _reason_table(assignments: dict[Any, Any]) -> pa.Table:
     )
 
 
-def _insert_reasons(store: Store, reasons: pa.Table, model_version: int, method: str, run_id: int) -> None:
+def _insert_reasons(
+    store: Store, reasons: pa.Table, model_version: int, method: str, run_id: int, *, replace: bool
+) -> None:
+    """Insert the reasons; with ``replace``, first delete those interactions' earlier reasons."""
     con = store.connection
     con.register("new_reasons", reasons)
     try:
-        con.execute(
-            "DELETE FROM interaction_reasons r WHERE EXISTS "
-            "(SELECT 1 FROM new_reasons n WHERE n.source = r.source AND n.id = r.id)"
-        )
+        if replace:
+            con.execute(
+                "DELETE FROM interaction_reasons r WHERE EXISTS "
+                "(SELECT 1 FROM new_reasons n WHERE n.source = r.source AND n.id = r.id)"
+            )
         con.execute(
             "INSERT INTO interaction_reasons SELECT source, id, ?, ?, topic_id, sub_topic_id, confidence, "
             "unexplained, ? FROM new_reasons",
@@ -240,4 +246,4 @@ def write_reasons(store: Store, model_version: int, method: str, assignments: di
     """Replace the reason of each interaction keyed in ``assignments`` (objects with topic_id,
     sub_topic_id, confidence, unexplained). Runs inside the caller's transaction if there is one."""
     if assignments:
-        _insert_reasons(store, _reason_table(assignments), model_version, method, run_id)
+        _insert_reasons(store, _reason_table(assignments), model_version, method, run_id, replace=True)

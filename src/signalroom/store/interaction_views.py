@@ -70,8 +70,7 @@ def fetch_view_rows(store: Store, keys: list[Key]) -> ViewRows:
         )
         turns = _arrow(
             store,
-            "SELECT t.source, t.interaction_id, t.seq, t.speaker, t.text, t.occurred_at, t.offset_ms, t.end_ms, "
-            "json_extract_string(t.attributes, '$.redactions') AS marks "
+            "SELECT t.source, t.interaction_id, t.seq, t.speaker, t.text, t.occurred_at, t.offset_ms, t.end_ms "
             "FROM turns t SEMI JOIN wanted_views w ON w.source = t.source AND w.id = t.interaction_id "
             "ORDER BY t.source, t.interaction_id, t.seq",
         )
@@ -111,8 +110,8 @@ def _columns(table: pa.Table) -> list[list[Any]]:
 def build_views(rows: ViewRows) -> list[InteractionView]:
     """The views, in the order of ``rows.keys``."""
     turns: dict[Key, list[TurnView]] = defaultdict(list)
-    for source, iid, seq, speaker, text, at, offset, end, marks in zip(*_columns(rows.turns), strict=True):
-        turns[(source, iid)].append(TurnView(seq, speaker, text, at, offset, end, marks))
+    for source, iid, seq, speaker, text, at, offset, end in zip(*_columns(rows.turns), strict=True):
+        turns[(source, iid)].append(TurnView(seq, speaker, text, at, offset, end))
     call_events: dict[Key, list[CallEventView]] = defaultdict(list)
     for source, iid, kind, offset in zip(*_columns(rows.call_events), strict=True):
         call_events[(source, iid)].append(CallEventView(kind, offset))

@@ -149,6 +149,12 @@ def _surname_end(text: str, end: int, max_tokens: int = 2) -> int:
     return end
 
 
+def lower_same_length(text: str) -> str:
+    """The text lower-cased with every offset kept (a few characters lower-case to two)."""
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(c.lower()[0] for c in text)
+
+
 def _result(start: int, end: int, score: float, how: str) -> RecognizerResult:
     return RecognizerResult(LABEL, start, end, score, recognition_metadata={"how": how})
 
@@ -168,9 +174,7 @@ class NameRecognizer(EntityRecognizer):
         if LABEL not in entities:
             return []
         names = lexicon() if self.use_lexicon else frozenset()
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
-            low = "".join(c.lower()[0] for c in text)
+        low = lower_same_length(text)
         found: list[RecognizerResult] = []
         if "name" in low or not _STRONG_CUE_WORDS.isdisjoint(low.split()):
             for m in STRONG_CUE.finditer(low):
@@ -243,9 +247,7 @@ def known_spans(text: str, parts: Sequence[str]) -> list[tuple[int, int]]:
 
     A substring search per part: every interaction has its own names, so a compiled pattern per
     interaction would cost more to build than to run."""
-    low = text.lower()
-    if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
-        low = "".join(c.lower()[0] for c in text)
+    low = lower_same_length(text)
     taken: list[tuple[int, int]] = []
     for part in parts:
         needle = part.lower()
