@@ -24,8 +24,7 @@ def test_stitching_precision_and_recall_on_the_demo_month(tmp_path: Path) -> Non
     score = pairwise(true_customers(out), found)
     ceiling = evidence_ceiling(out)
     assert score.precision >= 0.99
-    # Every pair the records' identifiers can link is linked. The rest of the truth is out of
-    # reach: those interactions were made under identifiers no profile lists and no other record
-    # carries with one it does (a second phone, a work email); see docs/journeys.md.
-    assert score.recall >= 0.99 * ceiling
-    assert ceiling > 0.75
+    assert score.recall >= 0.99  # the issue's bar
+    # And every pair the records' identifiers can link is linked: what is left is out of reach
+    # (contacts under identifiers no profile lists and no agent verified); see docs/journeys.md.
+    assert score.recall >= 0.999 * ceiling

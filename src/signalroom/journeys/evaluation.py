@@ -3,7 +3,7 @@
 Pairwise, over interactions: precision is the share of the pairs put in one person that are truly
 one customer; recall the share of the pairs of one customer that are put in one person.
 
-The demo's records carry one identifier each, and its profiles list only some of a customer's
+The demo's records carry one identifier each (and the customer id once an agent verified them), and its profiles list only some of a customer's
 identifiers (``.truth/customers.jsonl``: ``linked_in_profile``), so part of the truth cannot be
 reached from the data: nothing links a call made from a second phone no profile lists to the
 same customer's chats. :func:`evidence_ceiling` is the recall an exact resolver reaches with the
@@ -71,14 +71,19 @@ def evidence_ceiling(out: Path) -> float:
     customers = {c["customer_id"]: c for c in _lines(out / ".truth" / "customers.jsonl")}
     lines = _lines(out / ".truth" / "interactions.jsonl")
 
+    # An identifier reaches the customer's profile when the profile lists it, or when any record
+    # that used it also carries the customer id an agent attached after verification.
+    verified = {(line["customer_id"], line["identifier_used"]) for line in lines if line.get("verified_id")}
+
     def reachable(line: dict[str, Any]) -> tuple[str, str]:
-        linked = customers[line["customer_id"]]["linked_in_profile"]
-        used = line["identifier_used"]
+        customer, used = line["customer_id"], line["identifier_used"]
         # Customer ids and accounts are always in the profile; the main phone, email and handle
         # sometimes; second phones and work emails never.
-        if used in ("id", "account") or linked.get(used, False):
-            return line["customer_id"], "profile"
-        return line["customer_id"], used  # linked only to the same identifier's other contacts
+        if used in ("id", "account") or customers[customer]["linked_in_profile"].get(used, False):
+            return customer, "profile"
+        if (customer, used) in verified:
+            return customer, "profile"
+        return customer, used  # linked only to the same identifier's other contacts
 
     same = Counter(line["customer_id"] for line in lines)
     return round(_pairs(Counter(reachable(line) for line in lines)) / _pairs(same), 5) if same else 1.0
