@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, emit_json, open_store
+from signalroom.cli.common import DbOption, emit_json, fail, open_store
 from signalroom.cli.stats import print_stats
 from signalroom.demo.config import DEFAULT_START, DemoConfig
 from signalroom.demo.generator import generate
@@ -120,10 +120,20 @@ def run_command(
     redact: Annotated[
         bool, typer.Option("--redact/--no-redact", help="Redact PII in turn texts before they are stored.")
     ] = True,
+    tier: Annotated[
+        str,
+        typer.Option(
+            "--tier",
+            help="Embedding tier of the analysis: quality (MiniLM: the reasons and drivers docs/demo.md "
+            "shows) or fast (static vectors, about three times quicker).",
+        ),
+    ] = "quality",
     db: DbOption = None,
     as_json: AsJsonOption = False,
 ) -> None:
     """Generate the demo period, load it into the warehouse and show what it holds (`make demo`)."""
+    if tier not in ("quality", "fast"):
+        fail(f"unknown --tier {tier!r}: use quality or fast")
     config = DemoConfig(customers=customers, days=days, seed=seed, start=_date(start), out=out)
     summary = generate(config)
     from signalroom.pipeline.analyze import analyze, reason_listing
@@ -135,7 +145,7 @@ def run_command(
 
             loader.redactor = IngestRedactor()
         [load] = loader.ingest([out], fmt="jsonl", source=DEMO_SOURCE)
-        analysis = analyze(store)
+        analysis = analyze(store, tier=tier)
         reasons = reason_listing(store)
         result = warehouse_stats(store)
     truth = orjson.loads((out / TRUTH_DIR / "truth.json").read_bytes())

@@ -33,8 +33,6 @@ from signalroom.demo.world import (
     make_customers,
 )
 
-
-
 # The share of agent-handled contacts where identification and verification pass. Decided by a
 # hash of the interaction id, not the generator's random streams, so that every other choice of
 # a seed's month stays as it was.
@@ -43,6 +41,7 @@ VERIFICATION_PASS_PERCENT = 97
 
 def passes_verification(interaction_id: str) -> bool:
     return zlib.crc32(interaction_id.encode()) % 100 < VERIFICATION_PASS_PERCENT
+
 
 class Generator:
     def __init__(self, config: DemoConfig) -> None:

@@ -9,6 +9,7 @@ whether the profile links it).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import IO, Any
@@ -33,6 +34,46 @@ def trajectory(start: float, end: float) -> str:
 
 def band(satisfaction: float) -> str:
     return "1-2" if satisfaction < 2 else "2-3" if satisfaction < 3 else "3-4" if satisfaction < 4 else "4-5"
+
+
+REPEAT_WINDOW_DAYS = 7
+
+
+def repeat_contact_share(contacts: list[tuple[str, str, str]], reason: str) -> dict[str, Any]:
+    """The truth of the drivers' repeat-contact figures for ``reason``, by the product's definitions
+    (docs/drivers.md) applied to the true customers and reasons: a contact (a chain's first
+    interaction) is repeated when the same customer's next contact starts within 7 days; contacts
+    whose 7 days end after the last contact are left out. The reason's share of repeated contacts,
+    and its share beyond the baseline: (repeated − contacts × the other contacts' rate) / repeated."""
+    window = dt.timedelta(days=REPEAT_WINDOW_DAYS)
+    by_customer: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for customer, started, why in contacts:
+        by_customer[customer].append((dt.datetime.fromisoformat(started), why))
+    end = max((t for seq in by_customer.values() for t, _ in seq), default=None)
+    n = y = n_reason = y_reason = 0
+    for seq in by_customer.values():
+        seq.sort()
+        for i, (t, why) in enumerate(seq):
+            if end is None or t + window > end:
+                continue
+            repeated = i + 1 < len(seq) and seq[i + 1][0] <= t + window
+            n += 1
+            y += repeated
+            if why == reason:
+                n_reason += 1
+                y_reason += repeated
+    baseline = (y - y_reason) / (n - n_reason) if n > n_reason else 0.0
+    return {
+        "window_days": REPEAT_WINDOW_DAYS,
+        "contacts": n,
+        "repeated": y,
+        "reason_contacts": n_reason,
+        "reason_repeated": y_reason,
+        "reason_rate": round(y_reason / n_reason, 4) if n_reason else 0.0,
+        "baseline_rate": round(baseline, 4),
+        "share_of_repeated": round(y_reason / y, 4) if y else 0.0,
+        "share_beyond_baseline": round((y_reason - n_reason * baseline) / y, 4) if y else 0.0,
+    }
 
 
 class Truth:
@@ -62,6 +103,8 @@ class Truth:
         self.transfers: list[dict[str, str]] = []
         self.identifiers: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
+        # (customer, start, primary reason) of every contact: the first interaction of a chain.
+        self.contacts: list[tuple[str, str, str]] = []
 
     # -- collecting ------------------------------------------------------------------------------
 
@@ -74,6 +117,8 @@ class Truth:
     def interaction(self, line: dict[str, Any]) -> None:
         self._lines.write(orjson.dumps(line) + b"\n")
         self.counts["interactions"] += 1
+        if line["parent_id"] is None:
+            self.contacts.append((line["customer_id"], line["started_at"], line["primary_reason"]))
         self.identifiers[f"{line['channel']}:{line['identifier_used']}"] += 1
         sat = line.get("satisfaction")
         if sat is not None:
@@ -189,6 +234,7 @@ class Truth:
                     "other_reasons_repeat_probability": ph.other_repeat_p,
                     "repeat_contacts_per_contact_by_reason": rates,
                     "repeat_interaction_ids": self.repeat_driver_ids,
+                    "repeat_contact_share": repeat_contact_share(self.contacts, ph.repeat_reason),
                     "customer_ids": sorted(self.repeat_driver_customers),
                 },
                 "disclosure_skipping": {

@@ -16,6 +16,13 @@ from signalroom.store.warehouse import Store
 # Channels where no person serves the customer: a session on them is self-service.
 SELF_SERVICE_CHANNELS = ("bot", "ivr")
 MAX_CHAIN_DEPTH = 50  # parent_id chains deeper than this (or cycles) are cut there
+# A customer whose last turns score at or below this ends negative: the sentiment scorer's own
+# threshold for a negative label (docs/sentiment.md).
+NEGATIVE_END_SCORE = -0.05
+PATH_ARROW = " → "
+# A digital channel used this long before a contact starts its path; a failure this long before
+# is the contact's prior self-service failure.
+PRIOR_HOURS = 24
 
 _SELF_SERVICE_SQL = ", ".join(f"'{c}'" for c in SELF_SERVICE_CHANNELS)
 
@@ -43,7 +50,8 @@ _METRIC_KEYS = ("duration_s", "hold_s", "silence_s", "first_response_s", "transf
 _ROWS = f"""
 CREATE OR REPLACE TEMP TABLE ep_rows AS
 SELECT i.source, i.id, coalesce(r.root_id, i.id) AS root_id, (coalesce(r.root_id, i.id) = i.id) AS is_root,
-       p.person_id, ir.topic_id, i.channel, i.started_at, coalesce(i.ended_at, i.started_at) AS ended_at,
+       p.person_id, ir.topic_id, ir.sub_topic_id, i.channel, i.started_at,
+       coalesce(i.ended_at, i.started_at) AS ended_at,
        CAST(i.started_at + i.utc_offset_minutes * INTERVAL '1 minute' AS DATE) AS local_date,
        i.queue, i.agent_team, i.agent_id, i.resolved,
        (i.direction IS NULL OR i.direction <> 'outbound') AS inbound,
@@ -53,22 +61,29 @@ SELECT i.source, i.id, coalesce(r.root_id, i.id) AS root_id, (coalesce(r.root_id
        coalesce(i.transferred, FALSE) OR coalesce(TRY_CAST(m.v[5] AS DOUBLE) > 0, FALSE) AS transferred,
        coalesce(i.escalated, FALSE) AS escalated,
        TRY_CAST(m.v[1] AS DOUBLE) AS duration_s, TRY_CAST(m.v[2] AS DOUBLE) AS hold_s,
-       TRY_CAST(m.v[3] AS DOUBLE) AS silence_s, TRY_CAST(m.v[4] AS DOUBLE) AS first_response_s
+       TRY_CAST(m.v[3] AS DOUBLE) AS silence_s, TRY_CAST(m.v[4] AS DOUBLE) AS first_response_s,
+       TRY_CAST(se.v AS DOUBLE) <= {NEGATIVE_END_SCORE} AS ended_negative,
+       (lag(i.channel) OVER (PARTITION BY i.source, coalesce(r.root_id, i.id) ORDER BY i.started_at, i.id)
+            IS DISTINCT FROM i.channel) AS new_channel
 FROM interactions i
 LEFT JOIN ep_roots r ON r.source = i.source AND r.id = i.id
 LEFT JOIN interaction_persons p ON p.source = i.source AND p.id = i.id
 LEFT JOIN interaction_reasons ir ON ir.source = i.source AND ir.id = i.id
 LEFT JOIN (SELECT source, id, json_extract_string(result, [{", ".join(f"'$.{k}'" for k in _METRIC_KEYS)}]) AS v
            FROM stage_results WHERE stage = 'metrics') m ON m.source = i.source AND m.id = i.id
+LEFT JOIN (SELECT source, id, json_extract_string(result, '$.parties.customer.end') AS v
+           FROM stage_results WHERE stage = 'sentiment') se ON se.source = i.source AND se.id = i.id
 """
 
 # One row per contact (chain): who, why, when, where it came in and who handled it last.
-_CONTACTS = """
+_CONTACTS = f"""
 CREATE OR REPLACE TEMP TABLE ep_contacts AS
 SELECT source AS contact_source, root_id AS contact_id,
        coalesce(max(CASE WHEN is_root THEN person_id END), min(person_id)) AS person_id,
        coalesce(max(CASE WHEN is_root THEN topic_id END),
                 min_by(topic_id, started_at) FILTER (WHERE topic_id IS NOT NULL)) AS topic_id,
+       CASE WHEN max(CASE WHEN is_root THEN topic_id END) IS NOT NULL THEN max(CASE WHEN is_root THEN sub_topic_id END)
+            ELSE min_by(sub_topic_id, started_at) FILTER (WHERE topic_id IS NOT NULL) END AS sub_topic_id,
        min(started_at) AS started_at, max(ended_at) AS ended_at,
        max(CASE WHEN is_root THEN local_date END) AS local_date,
        max(CASE WHEN is_root THEN channel END) AS channel,
@@ -76,7 +91,10 @@ SELECT source AS contact_source, root_id AS contact_id,
        max(CASE WHEN is_last THEN agent_id END) AS agent_id, max(CASE WHEN is_last THEN resolved END) AS resolved,
        count(*) AS interactions,
        bool_or(is_root AND inbound) AS inbound,
-       bool_and(self_service) AS self_service_only
+       bool_and(self_service) AS self_service_only,
+       bool_or(transferred) AS transferred, bool_or(escalated) AS escalated,
+       max_by(ended_negative, started_at) FILTER (WHERE ended_negative IS NOT NULL) AS ended_negative,
+       string_agg(CASE WHEN new_channel THEN channel END, '{PATH_ARROW}' ORDER BY started_at, id) AS chain_path
 FROM ep_rows GROUP BY source, root_id
 """
 
@@ -132,6 +150,8 @@ WITH inb AS (
 SELECT c.contact_source, c.contact_id,
        lead(c.started_at) OVER (PARTITION BY c.person_id ORDER BY c.started_at, c.contact_source, c.contact_id)
            AS next_contact_at,
+       lag(c.started_at) OVER (PARTITION BY c.person_id ORDER BY c.started_at, c.contact_source, c.contact_id)
+           AS previous_contact_at,
        CASE WHEN c.topic_id IS NOT NULL THEN lead(c.started_at) OVER (
            PARTITION BY c.person_id, c.topic_id ORDER BY c.started_at, c.contact_source, c.contact_id) END
            AS next_same_reason_at,
@@ -149,17 +169,63 @@ SELECT e.source, e.id, e.type, e.channel, e.occurred_at, e.utc_offset_minutes, p
 FROM events e LEFT JOIN event_persons p ON p.source = e.source AND p.id = e.id WHERE {condition}
 """
 
-_INSERT_CONTACTS = """
-INSERT INTO contacts
+# Each person's self-service events and inbound contacts on one time line (an event at the very
+# moment a contact starts comes before it): for a contact, the last digital channel used and the
+# last failure before it; for an event, the first contact from it on. Sessions on interaction
+# channels (bot, IVR) are contacts themselves, so their events do not start a path.
+_TIMELINE = f"""
+CREATE OR REPLACE TEMP TABLE ep_timeline AS
+WITH marks AS (
+    SELECT e.source, e.id, p.person_id, e.occurred_at AS moment, 0 AS ord,
+           CASE WHEN e.channel NOT IN ({_SELF_SERVICE_SQL}) THEN e.channel END AS digital,
+           CASE WHEN {{failed}} THEN e.type END AS failure, CASE WHEN {{failed}} THEN e.channel END AS failure_channel,
+           CAST(NULL AS TIMESTAMPTZ) AS contact_at
+    FROM events e JOIN event_persons p ON p.source = e.source AND p.id = e.id
+    UNION ALL
+    SELECT contact_source, contact_id, person_id, started_at, 1, NULL, NULL, NULL, started_at
+    FROM ep_contacts WHERE person_id IS NOT NULL AND inbound
+)
+SELECT source, id, ord,
+       last_value(CASE WHEN digital IS NOT NULL THEN moment END IGNORE NULLS) OVER w_before AS digital_at,
+       last_value(digital IGNORE NULLS) OVER w_before AS digital,
+       last_value(CASE WHEN failure IS NOT NULL THEN moment END IGNORE NULLS) OVER w_before AS failure_at,
+       last_value(failure IGNORE NULLS) OVER w_before AS failure,
+       last_value(CASE WHEN failure IS NOT NULL THEN failure_channel END IGNORE NULLS) OVER w_before AS failure_channel,
+       first_value(contact_at IGNORE NULLS) OVER w_after AS next_contact_at
+FROM marks
+WINDOW w_before AS (PARTITION BY person_id ORDER BY moment, ord, source, id
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+       w_after AS (PARTITION BY person_id ORDER BY moment, ord, source, id
+                 ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+"""
+
+_WITHIN_PRIOR = "{at} >= c.started_at - " + str(PRIOR_HOURS) + " * INTERVAL '1 hour'"
+
+_INSERT_CONTACTS = f"""
+INSERT INTO contacts (contact_source, contact_id, person_id, topic_id, episode_id, started_at, ended_at,
+    local_date, channel, queue, agent_team, agent_id, resolved, interactions, inbound, self_service_only,
+    next_contact_at, next_same_reason_at, next_other_reason_at, next_assisted_at, churn_at,
+    sub_topic_id, transferred, escalated, ended_negative, csat_min, previous_contact_at, path,
+    prior_failure, prior_failure_channel)
 SELECT c.contact_source, c.contact_id, c.person_id, c.topic_id, s.episode_id, c.started_at, c.ended_at,
        c.local_date, c.channel, c.queue, c.agent_team, c.agent_id, c.resolved, c.interactions, c.inbound,
        c.self_service_only, n.next_contact_at, n.next_same_reason_at, n.next_other_reason_at,
-       n.next_assisted_at, ch.churn_at
+       n.next_assisted_at, ch.churn_at,
+       c.sub_topic_id, c.transferred, c.escalated, c.ended_negative, sv.csat_min, n.previous_contact_at,
+       CASE WHEN {_WITHIN_PRIOR.format(at="t.digital_at")} AND t.digital IS DISTINCT FROM c.channel
+            THEN t.digital || '{PATH_ARROW}' || c.chain_path ELSE c.chain_path END,
+       CASE WHEN {_WITHIN_PRIOR.format(at="t.failure_at")} THEN t.failure END,
+       CASE WHEN {_WITHIN_PRIOR.format(at="t.failure_at")} THEN t.failure_channel END
 FROM ep_contacts c
 JOIN ep_sessions s ON s.contact_source = c.contact_source AND s.contact_id = c.contact_id
 LEFT JOIN ep_next n ON n.contact_source = c.contact_source AND n.contact_id = c.contact_id
+LEFT JOIN ep_timeline t ON t.ord = 1 AND t.source = c.contact_source AND t.id = c.contact_id
+LEFT JOIN (SELECT r.source, r.root_id, min(sv.csat) AS csat_min
+           FROM surveys sv JOIN ep_rows r ON r.source = sv.source AND r.id = sv.interaction_id
+           WHERE sv.csat BETWEEN 1 AND 5 GROUP BY r.source, r.root_id) sv
+       ON sv.source = c.contact_source AND sv.root_id = c.contact_id
 LEFT JOIN (SELECT x.contact_source, x.contact_id, min(e.occurred_at) AS churn_at
-           FROM ep_contacts x JOIN ({churn}) e ON e.person_id = x.person_id AND e.occurred_at >= x.started_at
+           FROM ep_contacts x JOIN ({{churn}}) e ON e.person_id = x.person_id AND e.occurred_at >= x.started_at
            GROUP BY x.contact_source, x.contact_id) ch
        ON ch.contact_source = c.contact_source AND ch.contact_id = c.contact_id
 """
@@ -172,13 +238,13 @@ SELECT r.source, r.id, c.contact_source, c.contact_id, c.episode_id, c.person_id
 FROM ep_rows r JOIN contacts c ON c.contact_source = r.source AND c.contact_id = r.root_id
 """
 
-_INSERT_FAILED = """
-INSERT INTO failed_events
-SELECT f.source, f.id, f.type, f.channel, f.person_id, f.occurred_at,
-       CAST(f.occurred_at + f.utc_offset_minutes * INTERVAL '1 minute' AS DATE),
-       (SELECT min(c.started_at) FROM contacts c
-        WHERE c.person_id = f.person_id AND c.inbound AND c.started_at >= f.occurred_at)
-FROM ({failed}) f
+_INSERT_EVENTS = """
+INSERT INTO self_service_events
+SELECT e.source, e.id, e.type, e.channel, p.person_id, e.occurred_at,
+       CAST(e.occurred_at + e.utc_offset_minutes * INTERVAL '1 minute' AS DATE), {failed}, t.next_contact_at
+FROM events e
+LEFT JOIN event_persons p ON p.source = e.source AND p.id = e.id
+LEFT JOIN ep_timeline t ON t.ord = 0 AND t.source = e.source AND t.id = e.id
 """
 
 _INSERT_EPISODES = """
@@ -190,6 +256,24 @@ FROM (SELECT *, row_number() OVER (PARTITION BY episode_id ORDER BY started_at D
                                    contact_id DESC) = 1 AS is_last FROM contacts) c
 JOIN ep_sessions s ON s.contact_source = c.contact_source AND s.contact_id = c.contact_id
 GROUP BY c.episode_id
+"""
+
+# The first interaction's attributes with string or true/false values, for keys with few distinct
+# values (codes, options, flags: free text and numbers are not drivers).
+MAX_ATTRIBUTE_VALUES = 50
+_INSERT_ATTRIBUTES = f"""
+INSERT INTO contact_attributes
+WITH pairs AS (
+    SELECT i.source, i.id, k.key, json_extract_string(i.attributes, '$."' || replace(k.key, '"', '') || '"') AS value,
+           json_type(i.attributes, '$."' || replace(k.key, '"', '') || '"') AS kind
+    FROM interactions i JOIN contacts c ON c.contact_source = i.source AND c.contact_id = i.id,
+         unnest(json_keys(i.attributes)) AS k(key)
+    WHERE i.attributes IS NOT NULL
+), kept AS (
+    SELECT key FROM pairs GROUP BY key
+    HAVING count(DISTINCT value) <= {MAX_ATTRIBUTE_VALUES} AND bool_and(kind IN ('VARCHAR', 'BOOLEAN'))
+)
+SELECT source, id, key, value FROM pairs WHERE key IN (SELECT key FROM kept) AND value IS NOT NULL
 """
 
 
@@ -233,27 +317,36 @@ def build_episodes(
     failure_suffixes: Sequence[str] = ("_failed", "_error"),
     churn_types: Sequence[str] = ("account_closed",),
 ) -> EpisodeBuild:
-    """Rebuild contacts, episodes, episode_interactions and failed_events from the records, in one
-    transaction."""
+    """Rebuild contacts, episodes, episode_interactions, self_service_events and contact_attributes
+    from the records, in one transaction."""
     if window_days < 1:
         raise ValueError("the episode window is at least 1 day")
     con = store.connection
     began = time.perf_counter()
     last_load, reasons_run = _sources_state(store)
-    failed = _TYPED_EVENTS.format(condition=_type_condition(failure_types, failure_suffixes))
+    failed = _type_condition(failure_types, failure_suffixes)
     churn = _TYPED_EVENTS.format(condition=_type_condition(churn_types))
     with store.transaction():
-        for table in ("episode_interactions", "contacts", "episodes", "failed_events", "episode_builds"):
+        for table in (
+            "episode_interactions",
+            "contacts",
+            "episodes",
+            "self_service_events",
+            "contact_attributes",
+            "episode_builds",
+        ):
             con.execute(f"DELETE FROM {table}")
         con.execute(_ROOTS)
         con.execute(_ROWS)
         con.execute(_CONTACTS)
         con.execute(_SESSIONS.format(window_days=int(window_days)))
         con.execute(_NEXT)
+        con.execute(_TIMELINE.format(failed=failed))
         con.execute(_INSERT_CONTACTS.format(churn=churn))
         con.execute(_INSERT_INTERACTIONS)
         con.execute(_INSERT_EPISODES)
-        con.execute(_INSERT_FAILED.format(failed=failed))
+        con.execute(_INSERT_EVENTS.format(failed=failed))
+        con.execute(_INSERT_ATTRIBUTES)
         counts = fetch_one(
             con,
             "SELECT (SELECT count(*) FROM episode_interactions), (SELECT count(*) FROM contacts), "
@@ -274,7 +367,7 @@ def build_episodes(
                 seconds,
             ],
         )
-        for temp in ("ep_roots", "ep_rows", "ep_contacts", "ep_sessions", "ep_next"):
+        for temp in ("ep_roots", "ep_rows", "ep_contacts", "ep_sessions", "ep_next", "ep_timeline"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
     build = last_build(store)
     assert build is not None
