@@ -3,8 +3,8 @@
 Pairwise, over interactions: precision is the share of the pairs put in one person that are truly
 one customer; recall the share of the pairs of one customer that are put in one person.
 
-The demo's records carry one identifier each (and the customer id once an agent verified them), and its profiles list only some of a customer's
-identifiers (``.truth/customers.jsonl``: ``linked_in_profile``), so part of the truth cannot be
+The demo's records carry one identifier each (and the customer id once an agent verified them),
+and its profiles list only some of a customer's identifiers (``.truth/customers.jsonl``: ``linked_in_profile``), so part of the truth cannot be
 reached from the data: nothing links a call made from a second phone no profile lists to the
 same customer's chats. :func:`evidence_ceiling` is the recall an exact resolver reaches with the
 identifiers the records carry, computed from the truth alone.
