@@ -4,10 +4,11 @@ Pairwise, over interactions: precision is the share of the pairs put in one pers
 one customer; recall the share of the pairs of one customer that are put in one person.
 
 The demo's records carry one identifier each (and the customer id once an agent verified them),
-and its profiles list only some of a customer's identifiers (``.truth/customers.jsonl``: ``linked_in_profile``), so part of the truth cannot be
-reached from the data: nothing links a call made from a second phone no profile lists to the
-same customer's chats. :func:`evidence_ceiling` is the recall an exact resolver reaches with the
-identifiers the records carry, computed from the truth alone.
+and its profiles list only some of a customer's identifiers (``.truth/customers.jsonl``:
+``linked_in_profile``), so part of the truth cannot be reached from the data: nothing links a bot
+chat from an unlisted email that no agent verified to the same customer's other contacts.
+:func:`evidence_ceiling` is the recall an exact resolver reaches with the identifiers the records
+carry, computed from the truth alone.
 """
 
 from __future__ import annotations
