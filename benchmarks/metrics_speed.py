@@ -1,5 +1,5 @@
-"""Outcome metrics at scale: how long `signalroom episodes build` and `signalroom metrics` take on
-a warehouse of N interactions (default 1M).
+"""Outcome metrics and drivers at scale: how long `signalroom episodes build`, `signalroom metrics`
+and `signalroom drivers` (every outcome) take on a warehouse of N interactions (default 1M).
 
 The warehouse is written straight by SQL (no text, no identity resolution: people are written into
 record_persons directly), shaped like the demo: a person per 3.3 interactions over 30 days, 12
@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from signalroom.journeys.drivers import OUTCOMES, DriversConfig, find_drivers
 from signalroom.journeys.episodes import EpisodeConfig, build_episodes
 from signalroom.journeys.metrics import MetricsConfig, compute_metrics
 from signalroom.store import Store
@@ -136,6 +137,12 @@ def main() -> None:
             times = _time(lambda c=config: compute_metrics(store, c), args.repeat)  # type: ignore[misc]
             result["metrics_s"][by or "total"] = {"runs": times, "median": statistics.median(times)}
             print(f"metrics --by {by or '-'}: {times}", flush=True)
+        result["drivers_s"] = {}
+        for outcome in OUTCOMES:
+            driver_config = DriversConfig(outcome=outcome)
+            times = _time(lambda c=driver_config: find_drivers(store, c), args.repeat)  # type: ignore[misc]
+            result["drivers_s"][outcome] = {"runs": times, "median": statistics.median(times)}
+            print(f"drivers --outcome {outcome}: {times}", flush=True)
         report = compute_metrics(store, MetricsConfig())
         result["values"] = {m.name: m.value for m in report.total}
         result["contacts"] = int(report.total[0].denominator or 0)

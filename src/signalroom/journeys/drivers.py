@@ -227,14 +227,16 @@ def find_drivers(store: Store, config: DriversConfig) -> DriversReport:
     tested = flat + [c for c in reasons if c.members]
     significant = [c for c in tested if c.q < config.alpha and c.y / c.n > (hits - c.y) / (units - c.n)]
     significant.sort(key=lambda c: -_excess(c, units, hits))
-    kept = _resolve_overlaps(store, outcome, significant[: 3 * config.top], units, hits, config, dates)
-    drivers = tuple(_driver(c, units, hits, ex) for c, ex in kept[: config.top])
+    kept = _resolve_overlaps(store, outcome, significant[: 3 * config.top], config, dates)
+    drivers = tuple(_driver(c, units, hits, ex) for c, ex in kept)
     return DriversReport(
         config, outcome.description, outcome.unit, units, hits, len(tested), len(significant), drivers, tuple(flags)
     )
 
 
 def _family_label(family: str, value: str) -> str:
+    if family == "failed":
+        return "any failed self-service event"
     if family in ("reason", "sub_reason", "prior_failure", "path", "event"):
         prefix = {"reason": "", "sub_reason": "", "prior_failure": "after a failed ", "path": "path ", "event": ""}
         return f"{prefix[family]}{value}"
@@ -322,8 +324,6 @@ def _resolve_overlaps(
     store: Store,
     outcome: sql.OutcomeSql,
     ranked: list[_Candidate],
-    units: int,
-    hits: int,
     config: DriversConfig,
     dates: dict[str, str | None],
 ) -> list[tuple[_Candidate, tuple[str, ...]]]:
@@ -333,22 +333,23 @@ def _resolve_overlaps(
     ending unresolved does not hide the reasons that end so. The kept ones stay in ranking order."""
     if not ranked:
         return []
-    hit, member, ids = sql.membership(store, outcome, [c.condition for c in ranked], **dates)
+    masks, counts, hits = sql.overlaps(store, outcome, [c.condition for c in ranked], **dates)
+    member = ((masks[:, None] >> np.arange(len(ranked))[None, :]) & 1).astype(float)  # combinations × candidates
+    both_n = member.T @ (member * counts[:, None])  # units in candidates i and j
+    both_y = member.T @ (member * hits[:, None])
+    units, outcomes = float(counts.sum()), float(hits.sum())
     order = sorted(range(len(ranked)), key=lambda j: (SPECIFICITY.index(ranked[j].family), j))
     kept: list[int] = []
     for j in order:
-        explainer = next((i for i in kept if _explained(member[:, j], member[:, i], hit, config)), None)
+        explainer = next((i for i in kept if _explained(j, i, both_n, both_y, units, outcomes, config)), None)
         if explainer is None:
             kept.append(j)
         else:
             ranked[explainer].explains.append(ranked[j].label)
     kept.sort()
-    out = []
-    for i in kept:
-        rows = np.flatnonzero(member[:, i] & hit)
-        examples = tuple(sorted(ids[r] for r in rows)[: config.examples])
-        out.append((ranked[i], examples))
-    return out
+    shown = kept[: config.top]
+    found = sql.examples(store, outcome, [ranked[i].condition for i in shown], config.examples, **dates)
+    return [(ranked[i], tuple(ex)) for i, ex in zip(shown, found, strict=True)]
 
 
 # From the most specific family to the least: what the customer came about, then what they did before,
@@ -361,10 +362,12 @@ def _more_specific(a: _Candidate, b: _Candidate) -> bool:
     return SPECIFICITY.index(a.family) < SPECIFICITY.index(b.family)
 
 
-def _explained(inner: np.ndarray, by: np.ndarray, hit: np.ndarray, config: DriversConfig) -> bool:
-    rest = inner & ~by
-    n, y = int(rest.sum()), int((rest & hit).sum())
-    outside_n, outside_y = int((~inner).sum()), int((~inner & hit).sum())
+def _explained(
+    j: int, i: int, both_n: np.ndarray, both_y: np.ndarray, units: float, outcomes: float, config: DriversConfig
+) -> bool:
+    """Is candidate j's excess gone once candidate i's units are taken out of it?"""
+    n, y = int(both_n[j, j] - both_n[i, j]), int(both_y[j, j] - both_y[i, j])
+    outside_n, outside_y = int(units - both_n[j, j]), int(outcomes - both_y[j, j])
     if n < config.min_units or outside_n == 0:
         return True
     if y / n <= outside_y / outside_n:

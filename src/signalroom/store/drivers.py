@@ -230,27 +230,56 @@ def candidate_condition(family: FamilySql | None, value: str, *, attribute: bool
     return f"coalesce(({family.expression}) = {quoted}, FALSE)"
 
 
-def membership(
+MAX_OVERLAP_CANDIDATES = 62  # one bit each in a BIGINT
+
+
+def overlaps(
     store: Store,
     outcome: OutcomeSql,
     conditions: Sequence[str],
     *,
     date_from: str | None = None,
     date_to: str | None = None,
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], list[str]]:
-    """For each eligible unit: its outcome, which of ``conditions`` it meets (units × conditions),
-    and its id (source/id) — to measure how candidate drivers overlap and to pick examples."""
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Which combinations of ``conditions`` the eligible units meet — a bit per condition — with
+    how many units and outcomes each combination has: enough to count every pairwise overlap of
+    candidate drivers without moving a row per unit."""
+    if len(conditions) > MAX_OVERLAP_CANDIDATES:
+        raise ValueError(f"at most {MAX_OVERLAP_CANDIDATES} candidates at once")
+    rel, scope = _RELATIONS[outcome.unit], _scope(outcome.unit, outcome, date_from, date_to)
+    bits = " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(conditions)) or "0"
+    sql = (
+        f"SELECT CAST({bits} AS BIGINT) AS mask, count(*), sum(CASE WHEN {outcome.hit} THEN 1 ELSE 0 END) "
+        f"FROM {rel} b WHERE {scope} GROUP BY mask"
+    )
+    rows = store.connection.execute(sql).fetchall()
+    masks = np.array([r[0] for r in rows], dtype=np.int64)
+    return masks, np.array([r[1] for r in rows], dtype=float), np.array([r[2] for r in rows], dtype=float)
+
+
+def examples(
+    store: Store,
+    outcome: OutcomeSql,
+    conditions: Sequence[str],
+    limit: int,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> list[list[str]]:
+    """Up to ``limit`` units (source/id, in id order) with the outcome, for each condition."""
+    if limit <= 0 or not conditions:
+        return [[] for _ in conditions]
     rel, scope = _RELATIONS[outcome.unit], _scope(outcome.unit, outcome, date_from, date_to)
     src, ident = _KEYS[outcome.unit]
-    cols = ", ".join(f"({c}) AS m{i}" for i, c in enumerate(conditions)) or "TRUE AS m0"
-    sql = f"SELECT ({outcome.hit}) AS hit, {src} AS s, {ident} AS i, {cols} FROM {rel} b WHERE {scope}"
-    arrays = store.connection.execute(sql).fetchnumpy()
-    hit = np.asarray(arrays["hit"], dtype=bool)
-    members = np.zeros((len(hit), len(conditions)), dtype=bool)
-    for i in range(len(conditions)):
-        members[:, i] = np.asarray(arrays[f"m{i}"], dtype=bool)
-    ids = [f"{s}/{i}" for s, i in zip(arrays["s"], arrays["i"], strict=True)]
-    return hit, members, ids
+    parts = [
+        f"(SELECT {i} AS k, {src} AS s, {ident} AS i FROM {rel} b WHERE {scope} AND ({outcome.hit}) AND ({c}) "
+        f"ORDER BY {src}, {ident} LIMIT {int(limit)})"
+        for i, c in enumerate(conditions)
+    ]
+    found: list[list[str]] = [[] for _ in conditions]
+    for k, source, ident_value in store.connection.execute(" UNION ALL ".join(parts)).fetchall():
+        found[int(k)].append(f"{source}/{ident_value}")
+    return [sorted(f) for f in found]
 
 
 def reason_tree_inputs(store: Store) -> tuple[dict[int, str], dict[int, Any], dict[int, int]] | None:
