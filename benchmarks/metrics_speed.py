@@ -1,11 +1,13 @@
 """Outcome metrics and drivers at scale: how long `signalroom episodes build`, `signalroom metrics`
 and `signalroom drivers` (every outcome) take on a warehouse of N interactions (default 1M).
 
-The warehouse is written straight by SQL (no text, no identity resolution: people are written into
-record_persons directly), shaped like the demo: a person per 3.3 interactions over 30 days, 12
+The warehouse is written straight by SQL (no text; every record carries a customer id, and the
+first episode build brings identity resolution up to date, so a fresh warehouse's build time
+includes it), shaped like the demo: a person per 3.3 interactions over 30 days, 12
 contact reasons, 10% of interactions chained to the one before (handoffs, transfers), 10% bot
-sessions, conversation metrics for every interaction, a survey for 20%, two self-service events per
-interaction (3% failed, 0.2% account closures).
+sessions, conversation metrics and a closing sentiment for every interaction, a survey for 20%, two
+self-service events per interaction (3% failed, 0.2% account closures) with the customer id that
+identity resolution places them by.
 
     python benchmarks/metrics_speed.py [--interactions 1000000] [--repeat 3] [--keep PATH]
 """
@@ -78,6 +80,12 @@ def populate(store: Store, n: int) -> None:
         [n],
     )
     con.execute(
+        "INSERT INTO stage_results SELECT 'syn', 'i' || i, 'sentiment', "
+        "json_object('parties', json_object('customer', json_object('end', (CAST(hash(i, 21) % 200 AS INTEGER) - 100) / 100.0))), 1 "
+        "FROM range(?) t(i)",
+        [n],
+    )
+    con.execute(
         "INSERT INTO surveys (source, id, interaction_id, embedded, occurred_at, utc_offset_minutes, csat, nps, "
         f"ces, content_hash, load_id) SELECT 'syn', 'i' || i || '/survey', 'i' || i, TRUE, {start}, 0, "
         "1 + hash(i, 16) % 5, hash(i, 17) % 11, 1 + hash(i, 18) % 7, '', 1 FROM range(?) t(i) "
@@ -86,10 +94,11 @@ def populate(store: Store, n: int) -> None:
     )
     events = 2 * n
     con.execute(
-        "INSERT INTO events (source, id, occurred_at, utc_offset_minutes, type, channel, content_hash, load_id) "
-        f"SELECT 'syn', 'e' || i, {_START.format(n=events)}, 0, "
+        "INSERT INTO events (source, id, occurred_at, utc_offset_minutes, type, channel, customer_id, content_hash, "
+        f"load_id) SELECT 'syn', 'e' || i, {_START.format(n=events)}, 0, "
         "CASE WHEN hash(i, 20) % 1000 < 30 THEN 'payment_failed' WHEN hash(i, 20) % 1000 < 32 "
-        "THEN 'account_closed' ELSE 'page_view' END, 'web', '', 1 FROM range(?) t(i)",
+        f"THEN 'account_closed' ELSE 'page_view' END, 'web', 'C' || {_PERSON.format(people=people)}, '', 1 "
+        "FROM range(?) t(i)",
         [events],
     )
     con.execute(

@@ -17,7 +17,14 @@ def analyze_command(
     full: Annotated[
         bool, typer.Option("--full", help="Recompute every interaction, not only new or changed ones.")
     ] = False,
-    tier: Annotated[str, typer.Option(help="Embedding tier: fast (static, distilled) or quality (MiniLM).")] = "fast",
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help="Embedding tier: fast (static, distilled) or quality (MiniLM). Default: the tier of the reasons "
+            "in use, else fast.",
+            show_default=False,
+        ),
+    ] = None,
     skip: Annotated[
         list[str] | None, typer.Option("--skip", help=f"Skip a stage (repeatable): {', '.join(STAGE_ORDER)}.")
     ] = None,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import customers, demo, episodes, export, interactions, quarantine, topics
+from signalroom.cli import customers, demo, episodes, export, interactions, quarantine, surveys, topics
 from signalroom.cli.analyze import analyze_command
+from signalroom.cli.context import context
+from signalroom.cli.drivers import drivers
 from signalroom.cli.ingest import ingest
 from signalroom.cli.metrics import metrics
 from signalroom.cli.schema import schema
@@ -22,6 +24,8 @@ app.command()(stats)
 app.command()(schema)
 app.command("analyze")(analyze_command)
 app.command()(metrics)
+app.command()(drivers)
+app.command("context")(context)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(demo.app, name="demo")
 app.add_typer(interactions.app, name="interactions")
@@ -29,6 +33,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(topics.app, name="topics")
 app.add_typer(customers.app, name="customers")
 app.add_typer(episodes.app, name="episodes")
+app.add_typer(surveys.app, name="surveys")
 
 
 def main() -> None:

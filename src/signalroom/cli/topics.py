@@ -24,7 +24,18 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 
-TierOption = Annotated[str, typer.Option(help="The embedding tier the reasons were discovered on.")]
+TierOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The embedding tier the reasons were discovered on (default: the tier in use).", show_default=False
+    ),
+]
+
+
+def _tier(store: Any, tier: str | None) -> str:
+    from signalroom.pipeline.analyze import resolve_tier
+
+    return resolve_tier(store, tier)
 
 
 def _load(store: Any, tier: str) -> tuple[int, ReasonModel]:
@@ -39,7 +50,7 @@ def _load(store: Any, tier: str) -> tuple[int, ReasonModel]:
 @app.callback()
 def topics(
     ctx: typer.Context,
-    tier: TierOption = "fast",
+    tier: TierOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -51,6 +62,7 @@ def topics(
     from signalroom.pipeline.seed import taxonomy_listing
 
     with open_store(db, read_only=True) as store:
+        tier = _tier(store, tier)
         seeded = taxonomy_listing(store, tier)
         listing = reason_listing(store, tier) if seeded is None else None
     if seeded is not None:
@@ -121,9 +133,10 @@ def _save_and_reassign(store: Any, tier: str, version: int, model: ReasonModel) 
     return len(keys)
 
 
-def _edit(db: Path | None, tier: str, what: str, change: Callable[[ReasonModel], T]) -> tuple[T, int]:
+def _edit(db: Path | None, tier: str | None, what: str, change: Callable[[ReasonModel], T]) -> tuple[T, int]:
     """Apply a user's edit to the model in use, store it and reassign the interactions."""
     with open_store(db) as store:
+        tier = _tier(store, tier)
         version, model = _load(store, tier)
         try:
             result = change(model)
@@ -136,12 +149,12 @@ def _edit(db: Path | None, tier: str, what: str, change: Callable[[ReasonModel],
 def rename(
     topic_id: Annotated[int, typer.Argument(metavar="ID")],
     name: Annotated[str, typer.Argument(metavar="NAME")],
-    tier: TierOption = "fast",
+    tier: TierOption = None,
     db: DbOption = None,
 ) -> None:
     """Give a reason (or sub-reason) a name of your own; refits keep it."""
     with open_store(db) as store:
-        version, model = _load(store, tier)
+        version, model = _load(store, _tier(store, tier))
         try:
             model.rename(topic_id, name)
         except (KeyError, ValueError) as exc:
@@ -153,7 +166,7 @@ def rename(
 @app.command()
 def merge(
     topic_ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Two or more reasons to merge.")],
-    tier: TierOption = "fast",
+    tier: TierOption = None,
     db: DbOption = None,
 ) -> None:
     """Merge reasons into one; their interactions are reassigned."""
@@ -167,7 +180,7 @@ def merge(
 def split(
     topic_id: Annotated[int, typer.Argument(metavar="ID")],
     into: Annotated[int, typer.Option("--into", min=2, help="How many reasons to split it into.")] = 2,
-    tier: TierOption = "fast",
+    tier: TierOption = None,
     db: DbOption = None,
 ) -> None:
     """Split a reason in several; its interactions are reassigned."""
@@ -178,7 +191,13 @@ def split(
 @app.command()
 def seed(
     file: Annotated[Path, typer.Argument(metavar="FILE.yaml", help="The taxonomy: name, description, examples.")],
-    tier: Annotated[str, typer.Option(help="The embedding tier to embed the examples with: fast or quality.")] = "fast",
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help="The embedding tier to embed the examples with: fast or quality (default: the tier in use).",
+            show_default=False,
+        ),
+    ] = None,
     threshold: Annotated[
         float | None,
         typer.Option(
@@ -196,7 +215,7 @@ def seed(
 
     with open_store(db) as store:
         try:
-            report = seed_taxonomy(store, file, tier=tier, threshold=threshold)
+            report = seed_taxonomy(store, file, tier=_tier(store, tier), threshold=threshold)
         except (TaxonomyError, SeedError, EmbeddingError, ImportError) as exc:
             fail(str(exc))
     if json:
@@ -209,12 +228,17 @@ def seed(
         "See them with [bold]signalroom topics[/] and [bold]signalroom topics candidates[/]."
     )
     if not report["assigned"]:
-        console.print(f"[yellow]No interaction is analysed on the {tier} tier yet: `signalroom analyze` assigns them.")
+        console.print(
+            f"[yellow]No interaction is analysed on the {report['tier']} tier yet: `signalroom analyze` assigns them."
+        )
 
 
 @app.command()
 def unseed(
-    tier: Annotated[str, typer.Option(help="The tier whose taxonomy to remove.")] = "fast",
+    tier: Annotated[
+        str | None,
+        typer.Option(help="The tier whose taxonomy to remove (default: the tier in use).", show_default=False),
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -223,7 +247,7 @@ def unseed(
 
     with open_store(db) as store:
         try:
-            report = unseed_taxonomy(store, tier=tier)
+            report = unseed_taxonomy(store, tier=_tier(store, tier))
         except SeedError as exc:
             fail(str(exc))
     if json:
@@ -239,7 +263,7 @@ def unseed(
 
 @app.command()
 def candidates(
-    tier: TierOption = "fast",
+    tier: TierOption = None,
     min_share: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of a discovered reason the taxonomy leaves unexplained.")
     ] = 0.5,
@@ -251,7 +275,7 @@ def candidates(
 
     with open_store(db, read_only=True) as store:
         try:
-            listing = candidate_listing(store, tier, min_share=min_share)
+            listing = candidate_listing(store, _tier(store, tier), min_share=min_share)
         except SeedError as exc:
             fail(str(exc))
     if json:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from signalroom.journeys.identity import resolve
+from signalroom.journeys.next_issue import model_in_use
 from signalroom.pipeline.situation.patterns import FAILED_EVENTS
 from signalroom.store import episodes as episode_store
 from signalroom.store.identity import is_stale
@@ -82,6 +83,9 @@ def build_episodes(store: Store, config: EpisodeConfig | None = None) -> Episode
         store, window, failure_types=FAILURE_TYPES, failure_suffixes=FAILURE_SUFFIXES, churn_types=CHURN_TYPES
     )
     summary = episode_store.episode_summary(store)
+    # The context card's next-issue model learns from these contacts: fitted now, not at the first
+    # card an agent opens.
+    model_in_use(store)
     return EpisodeReport(
         window_days=build.window_days,
         interactions=build.interactions,

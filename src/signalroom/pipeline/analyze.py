@@ -95,11 +95,16 @@ def build_stages(
     return [PassThrough(replaces=name) if name in skipped else made[name] for name in STAGE_ORDER]
 
 
+def resolve_tier(store: Store, tier: str | None) -> str:
+    """The tier named, else the one in use (of the newest reasons), else fast."""
+    return tier or reason_models.tier_in_use(store) or "fast"
+
+
 def analyze(
     store: Store,
     *,
     full: bool = False,
-    tier: str = "fast",
+    tier: str | None = None,
     skip: Iterable[str] = (),
     refit: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -107,7 +112,15 @@ def analyze(
 ) -> AnalyzeReport:
     """Analyse (below), then rebuild the episodes with the reasons just assigned (set-based SQL:
     about 2.4 s per 100,000 interactions; docs/journeys.md#episodes)."""
-    report = _analyze(store, full=full, tier=tier, skip=skip, refit=refit, batch_size=batch_size, progress=progress)
+    report = _analyze(
+        store,
+        full=full,
+        tier=resolve_tier(store, tier),
+        skip=skip,
+        refit=refit,
+        batch_size=batch_size,
+        progress=progress,
+    )
     report.episodes = build_episodes(store)
     return report
 
@@ -163,9 +176,10 @@ def _analyze(
     return report
 
 
-def reason_listing(store: Store, tier: str = "fast") -> dict[str, Any] | None:
-    """The reasons of the model in use, largest first, with how many interactions each has and how
-    many no reason explains; None before any model is fitted."""
+def reason_listing(store: Store, tier: str | None = None) -> dict[str, Any] | None:
+    """The reasons of the model in use (of ``tier``, else the tier in use), largest first, with how
+    many interactions each has and how many no reason explains; None before any model is fitted."""
+    tier = resolve_tier(store, tier)
     stored = reason_models.latest_model(store, tier)
     if stored is None:
         return None

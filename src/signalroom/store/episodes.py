@@ -228,6 +228,7 @@ LEFT JOIN (SELECT x.contact_source, x.contact_id, min(e.occurred_at) AS churn_at
            FROM ep_contacts x JOIN ({{churn}}) e ON e.person_id = x.person_id AND e.occurred_at >= x.started_at
            GROUP BY x.contact_source, x.contact_id) ch
        ON ch.contact_source = c.contact_source AND ch.contact_id = c.contact_id
+ORDER BY c.person_id, c.started_at
 """
 
 _INSERT_INTERACTIONS = """
@@ -236,6 +237,7 @@ SELECT r.source, r.id, c.contact_source, c.contact_id, c.episode_id, c.person_id
        r.channel, r.queue, r.agent_team, r.agent_id, r.local_date, NOT r.self_service, r.transferred, r.escalated,
        r.duration_s, r.hold_s, r.silence_s, r.first_response_s
 FROM ep_rows r JOIN contacts c ON c.contact_source = r.source AND c.contact_id = r.root_id
+ORDER BY c.person_id, r.started_at
 """
 
 _INSERT_EVENTS = """

@@ -29,6 +29,17 @@ def latest_model(store: Store, tier: str) -> tuple[int, str] | None:
     return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
 
+def tier_in_use(store: Store) -> str | None:
+    """The tier of the newest discovered model or seeded taxonomy in use: what the analysis and the
+    reason commands use when no tier is named (None before any)."""
+    rows = store.connection.execute(
+        "SELECT tier FROM (SELECT tier, created_at FROM reason_models "
+        "UNION ALL SELECT tier, created_at FROM taxonomies WHERE removed_at IS NULL) t "
+        "ORDER BY created_at DESC LIMIT 1"
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
 def replace_model_state(store: Store, version: int, state: str) -> None:
     """After a user's edit (rename, merge, split) of the model in use."""
     store.connection.execute("UPDATE reason_models SET state = ? WHERE version = ?", [state, version])
