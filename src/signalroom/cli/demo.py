@@ -136,6 +136,7 @@ def run_command(
         fail(f"unknown --tier {tier!r}: use quality or fast")
     config = DemoConfig(customers=customers, days=days, seed=seed, start=_date(start), out=out)
     summary = generate(config)
+    from signalroom.journeys.drivers import DriversConfig, find_drivers
     from signalroom.pipeline.analyze import analyze, reason_listing
 
     with open_store(db) as store:
@@ -148,6 +149,7 @@ def run_command(
         analysis = analyze(store, tier=tier)
         reasons = reason_listing(store)
         result = warehouse_stats(store)
+        repeat_drivers = find_drivers(store, DriversConfig(outcome="repeat_contact", top=3))
     truth = orjson.loads((out / TRUTH_DIR / "truth.json").read_bytes())
     planted = {name: _describe(item) for name, item in truth.get("phenomena", {}).items()}
     if as_json:
@@ -159,6 +161,7 @@ def run_command(
                 "reasons": reasons,
                 "stats": result.to_dict(),
                 "identity": loader.identity.to_dict() if loader.identity else None,
+                "repeat_contact_drivers": repeat_drivers.to_dict(),
                 "planted": planted,
             }
         )
@@ -191,6 +194,10 @@ def run_command(
             example = reason["examples"][0] if reason["examples"] else ""
             top.add_row(str(reason["id"]), reason["name"], f"{reason['interactions']:,}", example)
         console.print(top)
+    if repeat_drivers.drivers:
+        console.print("[bold]What drives repeat contact[/] (signalroom drivers --outcome repeat_contact):")
+        for driver in repeat_drivers.drivers:
+            console.print(f"  • {driver.text('repeat_contact', repeat_drivers.unit)}", highlight=False)
     table = Table(title="Planted in this month, for the analysis to find (truth in .truth/truth.json)")
     table.add_column("phenomenon")
     table.add_column("what happened")
@@ -198,6 +205,7 @@ def run_command(
         table.add_row(name.replace("_", " "), description)
     console.print(table)
     console.print(
-        "Explore: [bold]signalroom topics[/], [bold]signalroom interactions show ID[/], "
-        "[bold]signalroom stats[/], `signalroom --help`."
+        "Explore: [bold]signalroom topics[/], [bold]signalroom drivers --outcome negative_end[/], "
+        "[bold]signalroom metrics --by channel[/], [bold]signalroom context ID[/], "
+        "[bold]signalroom interactions show ID[/], `signalroom --help`."
     )
