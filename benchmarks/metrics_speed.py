@@ -81,7 +81,8 @@ def populate(store: Store, n: int) -> None:
     )
     con.execute(
         "INSERT INTO stage_results SELECT 'syn', 'i' || i, 'sentiment', "
-        "json_object('parties', json_object('customer', json_object('end', (CAST(hash(i, 21) % 200 AS INTEGER) - 100) / 100.0))), 1 "
+        "json_object('parties', json_object('customer', "
+        "json_object('end', (CAST(hash(i, 21) % 200 AS INTEGER) - 100) / 100.0))), 1 "
         "FROM range(?) t(i)",
         [n],
     )
