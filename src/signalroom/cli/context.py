@@ -95,7 +95,7 @@ def context(
             contacts = history(store)
         if not contacts:
             fail("no contacts with a person and a reason to evaluate on")
-        result = evaluate(contacts, window_days=fitted.model.window_days).to_dict()
+        result = evaluate(contacts, window_days=fitted.model.window_days, needs=fitted.model.needs_).to_dict()
         if json:
             emit_json(result)
         else:

@@ -16,11 +16,10 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from scipy.cluster.hierarchy import linkage, to_tree
 
 from signalroom.journeys import driver_stats as st
 from signalroom.journeys.metrics import parse_date
-from signalroom.pipeline.reasons.topics import decode_array
+from signalroom.journeys.reason_groups import reason_tree
 from signalroom.store import drivers as sql
 from signalroom.store import episodes as episode_store
 from signalroom.store.outcome_metrics import observed_until, reason_labels
@@ -259,9 +258,9 @@ def _reason_candidates(
 ) -> list[_Candidate]:
     """Reasons, and groups of related reasons found by scanning the tree of the reason model's
     centroids. Without a discovered model (a taxonomy), each reason is a flat candidate."""
-    tree = sql.reason_tree_inputs(store)
     ids = sorted(counts)
-    if tree is None or len(ids) < 3 or any(i not in tree[1] for i in ids):
+    tree = reason_tree(store, ids)
+    if tree is None:
         out = []
         for i in ids:
             n, y = counts[i]
@@ -270,9 +269,7 @@ def _reason_candidates(
                 cand.p = st.two_proportion_p(y, n, hits - y, units - n)
                 out.append(cand)
         return out
-    centroids = np.stack([decode_array(tree[1][i]) for i in ids]).astype(np.float64)
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-    leaves = _tree_nodes(centroids)
+    leaves = tree.nodes()
     nodes = np.zeros((len(leaves), len(ids)))
     for row, members in enumerate(leaves):
         nodes[row, members] = 1.0
@@ -288,12 +285,8 @@ def _reason_candidates(
             continue
         taken |= set(members)
         topic_ids = [ids[m] for m in members]
-        largest = max(topic_ids, key=lambda t: counts[t][0])
-        label = labels.get(largest, str(largest))
-        if len(topic_ids) > 1:
-            label += f" (+{len(topic_ids) - 1} related reason{'s' if len(topic_ids) > 2 else ''})"
         cand = _Candidate(
-            "reason", "+".join(map(str, sorted(topic_ids))), label, n, y,
+            "reason", "+".join(map(str, sorted(topic_ids))), tree.label(topic_ids), n, y,
             f"topic_id IN ({', '.join(map(str, topic_ids))})",
             members=tuple(labels.get(t, str(t)) for t in sorted(topic_ids, key=lambda t: -counts[t][0])),
         )  # fmt: skip
@@ -303,21 +296,6 @@ def _reason_candidates(
     if not chosen:
         flags.append("no reason or group of related reasons stands out (tree scan)")
     return chosen
-
-
-def _tree_nodes(centroids: np.ndarray) -> list[list[int]]:
-    """The leaves under every node of the average-linkage tree of the reasons' centroids (cosine),
-    the single reasons included, the root (every reason) not."""
-    root = to_tree(linkage(centroids, method="average", metric="cosine"))
-    out: list[list[int]] = []
-
-    def walk(node: Any) -> list[int]:
-        members = [int(node.id)] if node.is_leaf() else walk(node.left) + walk(node.right)
-        out.append(members)
-        return members
-
-    walk(root)
-    return out[:-1]
 
 
 def _resolve_overlaps(

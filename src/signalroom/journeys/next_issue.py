@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from signalroom.journeys.reason_groups import reason_tree
 from signalroom.store import context as context_store
 from signalroom.store.outcome_metrics import reason_labels
 from signalroom.store.warehouse import Store
@@ -64,6 +65,14 @@ def transitions(contacts: Iterable[Contact], window_days: int) -> list[Transitio
     return found
 
 
+def as_needs(contacts: Iterable[Contact], needs: dict[int, int]) -> list[Contact]:
+    """The contacts with each reason replaced by its need."""
+    return [
+        c if c.topic_id not in needs else Contact(c.person_id, needs[c.topic_id], c.started_at, c.resolved)
+        for c in contacts
+    ]
+
+
 def _resolved_key(topic: int, resolved: bool | None) -> str:
     return f"{topic}:{'u' if resolved is None else int(resolved)}"
 
@@ -77,6 +86,7 @@ class NextIssuePredictor:
     followed_: dict[int, tuple[int, int]]  # per r: (contacts followed within the window, contacts whose window ended)
     repeats_: int  # transitions to the same reason again
     n_transitions_: int
+    needs_: dict[int, int]  # reason → the need it is predicted as (reason_groups); a reason not in it is its own
 
     def __init__(
         self,
@@ -98,9 +108,15 @@ class NextIssuePredictor:
     def get_params(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.endswith("_")}
 
-    def fit(self, contacts: Sequence[Contact], until: datetime | None = None) -> NextIssuePredictor:
+    def fit(
+        self, contacts: Sequence[Contact], until: datetime | None = None, needs: dict[int, int] | None = None
+    ) -> NextIssuePredictor:
         """Learn from the contacts; ``until`` (default: the last contact's start) is when the data
-        ends, for the contact rate: a contact less than the window before it is not counted."""
+        ends, for the contact rate: a contact less than the window before it is not counted.
+        ``needs`` maps reasons to the needs predicted (related reasons as one); by default each
+        reason is its own."""
+        self.needs_ = dict(needs or {})
+        contacts = as_needs(contacts, self.needs_)
         found = transitions(contacts, self.window_days)
         overall: Counter[int] = Counter()
         by_topic: dict[int, Counter[int]] = {}
@@ -148,6 +164,7 @@ class NextIssuePredictor:
         """P(next reason | this contact's reason and resolution), over ``classes_``; an unknown or
         missing reason gets the overall distribution."""
         probs = self.baseline_proba()
+        topic_id = self.need_of(topic_id)
         if topic_id is None or topic_id not in probs:
             return probs
         # The rate of coming back about the same reason is pooled over all reasons: a reason seen
@@ -158,6 +175,10 @@ class NextIssuePredictor:
         if self.use_resolved:
             probs = self._backed_off(self.by_resolved_.get(_resolved_key(topic_id, resolved)), probs)
         return probs
+
+    def need_of(self, topic_id: int | None) -> int | None:
+        """The need a reason is predicted as."""
+        return None if topic_id is None else self.needs_.get(topic_id, topic_id)
 
     def top(self, topic_id: int | None, resolved: bool | None = None, k: int = 3) -> list[tuple[int, float]]:
         probs = self.predict_proba(topic_id, resolved)
@@ -172,7 +193,8 @@ class NextIssuePredictor:
         if not seen:
             return None
         overall = (followed + self.alpha) / (seen + 2 * self.alpha)
-        f, n = self.followed_.get(topic_id, (0, 0)) if topic_id is not None else (0, 0)
+        need = self.need_of(topic_id)
+        f, n = self.followed_.get(need, (0, 0)) if need is not None else (0, 0)
         return (f + self.backoff * overall) / (n + self.backoff)
 
     def to_dict(self) -> dict[str, Any]:
@@ -187,6 +209,7 @@ class NextIssuePredictor:
             "followed": [[t, f, n] for t, (f, n) in sorted(self.followed_.items())],
             "repeats": self.repeats_,
             "n_transitions": self.n_transitions_,
+            "needs": [[r, n] for r, n in sorted(self.needs_.items())],
         }
 
     @classmethod
@@ -201,6 +224,7 @@ class NextIssuePredictor:
         model.followed_ = {int(t): (int(f), int(n)) for t, f, n in data["followed"]}
         model.repeats_ = int(data["repeats"])
         model.n_transitions_ = int(data["n_transitions"])
+        model.needs_ = {int(r): int(n) for r, n in data.get("needs", [])}
         return model
 
 
@@ -246,9 +270,17 @@ def _scores(cases: list[tuple[dict[int, float], int]]) -> Scores:
     return Scores(round(top1 / n, 4), round(top3 / n, 4), round(log_loss / n, 4), round(brier / n, 4))
 
 
-def evaluate(contacts: Sequence[Contact], *, train_fraction: float = 0.75, **params: Any) -> Evaluation:
+def evaluate(
+    contacts: Sequence[Contact],
+    *,
+    train_fraction: float = 0.75,
+    needs: dict[int, int] | None = None,
+    **params: Any,
+) -> Evaluation:
     """Fit on the contacts of the first ``train_fraction`` of the days (by calendar, from the first
-    contact's day) and score every transition that starts after that."""
+    contact's day) and score every transition that starts after that, both as needs (``needs``:
+    reason → need, as the model in use predicts them)."""
+    contacts = as_needs(contacts, needs or {})
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be between 0 and 1, got {train_fraction}")
     if not contacts:
@@ -294,6 +326,20 @@ def history(store: Store) -> list[Contact]:
     return [Contact(p, t, at, resolved) for p, t, at, resolved in context_store.history_contacts(store)]
 
 
+def _needs(store: Store) -> tuple[dict[int, int], dict[int, str]]:
+    """Reason → need (groups of related reasons of the discovered model; none for a taxonomy), and
+    the names to show: a need's is its largest reason's, with how many related reasons it holds."""
+    labels = reason_labels(store)
+    tree = reason_tree(store)
+    if tree is None:
+        return {}, labels
+    needs = tree.groups()
+    members: dict[int, list[int]] = {}
+    for reason, need in needs.items():
+        members.setdefault(need, []).append(reason)
+    return needs, labels | {need: tree.label(reasons) for need, reasons in members.items()}
+
+
 def model_in_use(store: Store, build: tuple[datetime, int] | None = None) -> FittedModel | None:
     """The model of the last episode build (``build``: its time and window, if already read): read
     from ``next_issue_models``, or fitted (and evaluated) now and kept there when the build is newer
@@ -308,10 +354,11 @@ def model_in_use(store: Store, build: tuple[datetime, int] | None = None) -> Fit
     cached = context_store.cached_model(store, built_at)
     if cached is None:
         contacts = history(store)
-        model = NextIssuePredictor(window_days=window_days).fit(contacts)
-        held_out = evaluate(contacts, window_days=window_days) if contacts else None
+        needs, labels = _needs(store)
+        model = NextIssuePredictor(window_days=window_days).fit(contacts, needs=needs)
+        held_out = evaluate(contacts, window_days=window_days, needs=needs) if contacts else None
         evaluation = held_out.to_dict() if held_out is not None and held_out.test_transitions else None
-        cached = context_store.CachedModel(built_at, model.to_dict(), evaluation, reason_labels(store))
+        cached = context_store.CachedModel(built_at, model.to_dict(), evaluation, labels)
         if not store.read_only:
             context_store.save_model(store, cached, window_days)
     fitted = FittedModel(built_at, NextIssuePredictor.from_dict(cached.state), cached.evaluation, cached.labels)
