@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import customers, demo, episodes, export, interactions, quarantine, surveys, topics
+from signalroom.cli import customers, demo, episodes, export, interactions, qa, quarantine, scorecard, surveys, topics
 from signalroom.cli.analyze import analyze_command
 from signalroom.cli.context import context
 from signalroom.cli.drivers import drivers
@@ -33,6 +33,8 @@ app.add_typer(export.app, name="export")
 app.add_typer(topics.app, name="topics")
 app.add_typer(customers.app, name="customers")
 app.add_typer(episodes.app, name="episodes")
+app.add_typer(scorecard.app, name="scorecard")
+app.add_typer(qa.app, name="qa")
 app.add_typer(surveys.app, name="surveys")
 
 

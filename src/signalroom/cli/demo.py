@@ -138,6 +138,8 @@ def run_command(
     summary = generate(config)
     from signalroom.journeys.drivers import DriversConfig, find_drivers
     from signalroom.pipeline.analyze import analyze, reason_listing
+    from signalroom.qa.agents import agent_consistency
+    from signalroom.qa.run import score
 
     with open_store(db) as store:
         loader = Loader(store, resolve_identities=True)
@@ -150,6 +152,8 @@ def run_command(
         reasons = reason_listing(store)
         result = warehouse_stats(store)
         repeat_drivers = find_drivers(store, DriversConfig(outcome="repeat_contact", top=3))
+        qa = score(store)
+        coaching = [f for f in agent_consistency(store) if f.finding == "coaching"]
     truth = orjson.loads((out / TRUTH_DIR / "truth.json").read_bytes())
     planted = {name: _describe(item) for name, item in truth.get("phenomena", {}).items()}
     if as_json:
@@ -162,6 +166,8 @@ def run_command(
                 "stats": result.to_dict(),
                 "identity": loader.identity.to_dict() if loader.identity else None,
                 "repeat_contact_drivers": repeat_drivers.to_dict(),
+                "qa": qa.to_dict(),
+                "qa_coaching": [f.to_dict() for f in coaching],
                 "planted": planted,
             }
         )
@@ -198,6 +204,16 @@ def run_command(
         console.print("[bold]What drives repeat contact[/] (signalroom drivers --outcome repeat_contact):")
         for driver in repeat_drivers.drivers:
             console.print(f"  • {driver.text('repeat_contact', repeat_drivers.unit)}", highlight=False)
+    console.print(
+        f"Automated QA scored {qa.interactions:,} interactions with {', '.join(qa.scorecards)}; "
+        "agents needing coaching (signalroom qa agents):"
+    )
+    for f in coaching:
+        console.print(
+            f"  • {f.agent_id} ({f.team}) on {f.criterion_id}: {f.failures} of {f.answers} failed, "
+            f"{f.expected:.1f} expected from peers on the same reasons",
+            highlight=False,
+        )
     table = Table(title="Planted in this month, for the analysis to find (truth in .truth/truth.json)")
     table.add_column("phenomenon")
     table.add_column("what happened")

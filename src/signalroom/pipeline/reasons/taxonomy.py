@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from signalroom.pipeline.reasons.cluster import normalise
 from signalroom.pipeline.reasons.model import ReasonModel
 from signalroom.pipeline.reasons.topics import Assignment, decode_array, encode_array
+from signalroom.yaml_lines import load_with_lines
+from signalroom.yaml_lines import problems as validation_problems
 
 DEFAULT_THRESHOLD = 0.45
 #: Below this cosine to the nearest example a text is unexplained, per embedding tier (each read
@@ -66,24 +68,6 @@ class TaxonomyAssignment:
     unexplained: bool
 
 
-def _lines(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            out[(*path, str(k.value))] = k.start_mark.line + 1
-            _lines(v, (*path, str(k.value)), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _lines(v, (*path, i), out)
-
-
-def _where(loc: tuple[str | int, ...]) -> str:
-    out = "reasons"
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 class Taxonomy:
     def __init__(self, reasons: list[ReasonSpec], *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.reasons = reasons
@@ -106,28 +90,21 @@ class Taxonomy:
     def from_yaml_text(cls, text: str, *, threshold: float = DEFAULT_THRESHOLD, where: str = "<yaml>") -> Taxonomy:
         path = where
         try:
-            node = yaml.compose(text)
-            data: Any = yaml.safe_load(text)
+            data, lines = load_with_lines(text)
         except yaml.YAMLError as exc:
             raise TaxonomyError(f"{path}: not valid YAML: {exc}") from exc
         if isinstance(data, dict) and set(data) == {"reasons"}:
-            data = data["reasons"]
-            node = dict((k.value, v) for k, v in node.value)["reasons"] if node is not None else None
+            # Paths as in the list form: reasons[0].name either way.
+            data, lines = data["reasons"], {k[1:]: v for k, v in lines.items() if k[:1] == ("reasons",)}
         if not isinstance(data, list):
             raise TaxonomyError(f"{path}: line 1: expected a list of reasons (or a 'reasons:' key)")
-        lines: dict[tuple[str | int, ...], int] = {}
-        if node is not None:
-            _lines(node, (), lines)
         reasons: list[ReasonSpec] = []
         problems: list[str] = []
         for i, item in enumerate(data):
             try:
                 reasons.append(ReasonSpec.model_validate(item))
             except ValidationError as exc:
-                for err in exc.errors():
-                    loc = (i, *err["loc"])
-                    line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), 0)
-                    problems.append(f"line {line}: {_where(loc)}: {err['msg']}")
+                problems += validation_problems(exc, lines, prefix=(i,), root="reasons")
         if problems:
             raise TaxonomyError(f"{path}: " + "; ".join(problems))
         if not reasons:

@@ -1,0 +1,1 @@
+"""Automated QA: scorecards, scoring and calibration (docs/qa.md)."""

@@ -1,0 +1,328 @@
+"""Scoring interactions against scorecards (docs/qa.md#scoring): every phrase pattern of every
+scorecard compiled into one matcher run once per interaction, then one scorer per criterion kind
+(an explicit registry). Every answer carries its value (pass, fail or not applicable), an
+explanation, a confidence and its evidence (the turn, the character span, the text), so an agent can
+see exactly why — and dispute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from signalroom.qa.phrases import PhraseMatch, PhraseMatcher, TurnText
+from signalroom.qa.scorecard import (
+    Applicability,
+    LlmCriterion,
+    MetricCriterion,
+    NotApplicable,
+    PhraseCriterion,
+    PhraseSpec,
+    Scorecard,
+    SemanticCriterion,
+    SentimentCriterion,
+    SequenceCriterion,
+)
+
+Value = Literal["pass", "fail", "na"]
+NEGATIVE_END = -0.05  # the sentiment scorer's negative threshold (docs/sentiment.md)
+# How sure an answer is, before calibration against human evaluators (docs/qa.md#confidence): a
+# phrase found is near certain; a phrase not found may have been said in other words.
+FOUND, NOT_FOUND, MEASURED = 0.95, 0.8, 1.0
+MAX_EVIDENCE = 3
+
+
+@dataclass(frozen=True)
+class QaInput:
+    """What scoring reads of one interaction."""
+
+    source: str
+    id: str
+    channel: str
+    turns: Sequence[TurnText]
+    turn_seqs: Sequence[int] = ()  # each turn's seq, for evidence that names it
+    queue: str | None = None
+    direction: str | None = None
+    reason: str | None = None  # the contact reason's name
+    reason_id: int | None = None
+    transferred_in: bool = False  # it continues a handed-off or transferred interaction
+    metrics: dict[str, Any] = field(default_factory=dict)  # conversation metrics (stage 'metrics')
+    sentiment: dict[str, Any] | None = None  # stage 'sentiment'
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: Literal["turn", "metric", "sentiment"]
+    text: str
+    turn: int | None = None  # the turn's seq
+    speaker: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        # Written for every answer with evidence: a plain dict, not dataclasses.asdict's deep copy.
+        return {"kind": self.kind, "text": self.text, "turn": self.turn, "speaker": self.speaker,
+                "start": self.start, "end": self.end}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Answer:
+    criterion_id: str
+    value: Value
+    explanation: str
+    confidence: float
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    scorecard_id: str
+    version: int
+    answers: tuple[Answer, ...]
+    earned: float
+    potential: float
+    auto_failed: bool
+
+    @property
+    def score(self) -> float | None:
+        """Earned ÷ applicable potential; 0 when an auto-fail criterion failed; None when nothing applied."""
+        if self.auto_failed:
+            return 0.0
+        return round(self.earned / self.potential, 6) if self.potential else None
+
+
+class _Context:
+    """One interaction's matches, shared by every criterion of every scorecard."""
+
+    def __init__(self, item: QaInput, matches: dict[str, list[PhraseMatch]]) -> None:
+        self.item = item
+        self.matches = matches
+        moments = (item.sentiment or {}).get("negative_moments") or []
+        seqs = list(item.turn_seqs) or list(range(len(item.turns)))
+        index = {s: i for i, s in enumerate(seqs)}
+        customer = [index[m["seq"]] for m in moments if m.get("speaker") == "customer" and m.get("seq") in index]
+        self.first_negative: int | None = min(customer) if customer else None
+        self.seqs = seqs
+        self.card = ""  # the scorecard being scored, and its criteria by id (for after/before)
+        self.criteria: dict[str, Any] = {}
+
+    def first_of(self, criterion_id: str) -> tuple[int, int] | None:
+        """Where a phrase criterion of the current scorecard is first said (turn, character)."""
+        c = self.criteria[criterion_id]
+        found = self.found(f"{self.card}/{criterion_id}/p", c, len(c.patterns))
+        return (found[0].turn, found[0].start) if found else None
+
+    def found(self, key: str, spec: PhraseSpec, count: int) -> list[PhraseMatch]:
+        """The matches of a spec's patterns (ids ``key/0…``) that count: speaker, position, negation."""
+        out: list[PhraseMatch] = []
+        turns = self.item.turns
+        first_ms = next((t.offset_ms for t in turns if t.offset_ms is not None), None)
+        for i in range(count):
+            for m in self.matches.get(f"{key}/{i}", ()):
+                turn = turns[m.turn]
+                if spec.speaker != "any" and turn.speaker != spec.speaker:
+                    continue
+                if m.negated and not spec.count_negated:
+                    continue
+                if spec.within_turns is not None and m.turn >= spec.within_turns:
+                    continue
+                limit, offset = spec.within_seconds, turn.offset_ms
+                if (
+                    limit is not None
+                    and offset is not None
+                    and first_ms is not None
+                    and offset - first_ms > limit * 1000
+                ):
+                    continue
+                out.append(m)
+        # Two patterns can find the same words: one piece of evidence each.
+        unique = {(m.turn, m.start, m.end): m for m in out}
+        return sorted(unique.values(), key=lambda m: (m.turn, m.start))
+
+    def evidence(self, matches: Sequence[PhraseMatch]) -> tuple[Evidence, ...]:
+        return tuple(
+            Evidence("turn", m.text, self.seqs[m.turn], self.item.turns[m.turn].speaker, m.start, m.end)
+            for m in matches[:MAX_EVIDENCE]
+        )
+
+
+def _applies(rule: Applicability | None, item: QaInput) -> bool:
+    if rule is None:
+        return True
+    if rule.channels is not None and item.channel not in rule.channels:
+        return False
+    if rule.queues is not None and item.queue not in rule.queues:
+        return False
+    if rule.direction is not None and (item.direction or "inbound") != rule.direction:
+        return False
+    return rule.reasons is None or _reason_in(rule.reasons, item)
+
+
+def _reason_in(reasons: list[str], item: QaInput) -> bool:
+    wanted = {r.casefold() for r in reasons}
+    return (item.reason or "").casefold() in wanted or str(item.reason_id) in wanted
+
+
+def _not_applicable(rule: NotApplicable | None, item: QaInput, ctx: _Context, key: str) -> str | None:
+    """Why the criterion does not apply, or None."""
+    if rule is None:
+        return None
+    if rule.channels is not None and item.channel in rule.channels:
+        return f"not applicable on {item.channel}"
+    if rule.queues is not None and item.queue in rule.queues:
+        return f"not applicable in queue {item.queue}"
+    if rule.reasons is not None and _reason_in(rule.reasons, item):
+        return f"not applicable for reason {item.reason or item.reason_id}"
+    if rule.transferred_in and item.transferred_in:
+        return "not applicable: the interaction continues a transferred or handed-off one"
+    if rule.customer_never_negative and ctx.first_negative is None:
+        return "not applicable: the customer never turned negative"
+    if rule.said is not None:
+        said = ctx.found(f"{key}/na", rule.said, len(rule.said.patterns))
+        if said:
+            return f"not applicable: {said[0].text!r} was said"
+    return None
+
+
+# -- the scorers, one per criterion kind ------------------------------------------------------------
+
+
+def _phrase(c: PhraseCriterion, ctx: _Context, key: str) -> Answer:
+    found = ctx.found(f"{key}/p", c, len(c.patterns))
+    for ref, keep_after in ((c.after, True), (c.before, False)):
+        if ref is not None:
+            anchor = ctx.first_of(ref)
+            if anchor is None:
+                found = found if not keep_after else []
+            else:
+                found = [m for m in found if ((m.turn, m.start) > anchor) == keep_after]
+    if c.after_customer_negative and ctx.first_negative is not None:
+        found = [m for m in found if m.turn > ctx.first_negative]
+    where = _where(c)
+    if c.expect == "present":
+        if found:
+            return Answer(c.id, "pass", f"said{where}: {found[0].text!r}", FOUND, ctx.evidence(found))
+        return Answer(c.id, "fail", f"not said{where}", NOT_FOUND)
+    if found:
+        return Answer(c.id, "fail", f"said{where}, which must not be: {found[0].text!r}", FOUND, ctx.evidence(found))
+    return Answer(c.id, "pass", f"not said{where}", NOT_FOUND)
+
+
+def _where(spec: PhraseSpec) -> str:
+    parts = [] if spec.speaker == "any" else [f" by the {spec.speaker}"]
+    if spec.within_turns is not None:
+        parts.append(f" within the first {spec.within_turns} turns")
+    if spec.within_seconds is not None:
+        parts.append(f" within {spec.within_seconds:g} s")
+    return "".join(parts)
+
+
+def _sequence(c: SequenceCriterion, ctx: _Context, key: str) -> Answer:
+    then = ctx.found(f"{key}/then", c.then, len(c.then.patterns))
+    if not then:
+        return Answer(c.id, "na", "not applicable: what must come second never happened", FOUND)
+    start = (then[0].turn, then[0].start)
+    first = [m for m in ctx.found(f"{key}/first", c.first, len(c.first.patterns)) if (m.turn, m.start) < start]
+    if first:
+        explanation = f"{first[0].text!r} came before {then[0].text!r}"
+        return Answer(c.id, "pass", explanation, FOUND, ctx.evidence([first[0], then[0]]))
+    explanation = f"{then[0].text!r} without what must come before it"
+    return Answer(c.id, "fail", explanation, NOT_FOUND, ctx.evidence(then))
+
+
+def _metric(c: MetricCriterion, ctx: _Context, key: str) -> Answer:
+    value = ctx.item.metrics.get(c.metric)
+    if isinstance(value, dict):  # per-party figures (interruptions): the agent's
+        value = value.get("agent")
+    if value is None:
+        return Answer(c.id, "na", f"not applicable: no {c.metric} measured", MEASURED)
+    limits = (f"≤ {c.max:g}" if c.max is not None else "", f"≥ {c.min:g}" if c.min is not None else "")
+    bounds = " and ".join(b for b in limits if b)
+    ok = (c.max is None or value <= c.max) and (c.min is None or value >= c.min)
+    text = f"{c.metric} = {value:g} (expected {bounds})"
+    return Answer(c.id, "pass" if ok else "fail", text, MEASURED, (Evidence("metric", text),))
+
+
+def _sentiment(c: SentimentCriterion, ctx: _Context, key: str) -> Answer:
+    sentiment = ctx.item.sentiment
+    if not sentiment:
+        return Answer(c.id, "na", "not applicable: no sentiment measured", MEASURED)
+    customer = (sentiment.get("parties") or {}).get("customer") or {}
+    if c.check == "end_not_negative":
+        end = customer.get("end")
+        if end is None or not customer.get("turns"):
+            return Answer(c.id, "na", "not applicable: the customer said nothing", MEASURED)
+        text = f"the customer's closing sentiment is {end:+.2f}"
+        return Answer(c.id, "fail" if end <= NEGATIVE_END else "pass", text, 0.8, (Evidence("sentiment", text),))
+    recovered = sentiment.get("recovered")
+    if recovered is None:
+        return Answer(c.id, "na", "not applicable: no negative moment", MEASURED)
+    text = "the customer recovered after the negative moment" if recovered else "the customer ended still negative"
+    return Answer(c.id, "pass" if recovered else "fail", text, 0.8, (Evidence("sentiment", text),))
+
+
+def _semantic(c: SemanticCriterion, ctx: _Context, key: str) -> Answer:
+    return Answer(c.id, "na", "not scored: semantic criteria need embeddings (not yet wired into QA scoring)", 0.0)
+
+
+def _llm(c: LlmCriterion, ctx: _Context, key: str) -> Answer:
+    return Answer(c.id, "na", "not scored: the LLM judge is off (no endpoint configured)", 0.0)
+
+
+SCORERS: dict[str, Callable[[Any, _Context, str], Answer]] = {
+    "phrase": _phrase,
+    "sequence": _sequence,
+    "metric": _metric,
+    "sentiment": _sentiment,
+    "semantic": _semantic,
+    "llm": _llm,
+}
+
+
+class Scoring:
+    """Scorecards compiled for scoring: one phrase matcher over every pattern they hold."""
+
+    def __init__(self, scorecards: Sequence[Scorecard]) -> None:
+        self.scorecards = list(scorecards)
+        patterns: dict[str, str] = {}
+        for card in self.scorecards:
+            for c in card.criteria():
+                key = f"{card.id}/{c.id}"
+                specs: list[tuple[str, PhraseSpec]] = []
+                if isinstance(c, PhraseCriterion):
+                    specs.append((f"{key}/p", c))
+                if isinstance(c, SequenceCriterion):
+                    specs += [(f"{key}/first", c.first), (f"{key}/then", c.then)]
+                if c.not_applicable_when is not None and c.not_applicable_when.said is not None:
+                    specs.append((f"{key}/na", c.not_applicable_when.said))
+                for prefix, spec in specs:
+                    patterns.update({f"{prefix}/{i}": p for i, p in enumerate(spec.patterns)})
+        self.matcher = PhraseMatcher(patterns)
+
+    def score(self, item: QaInput) -> list[ScoreResult]:
+        """The result of every scorecard that applies to the interaction."""
+        ctx = _Context(item, self.matcher.find(item.turns))
+        out = []
+        for card in self.scorecards:
+            if not _applies(card.applies_to, item):
+                continue
+            ctx.card, ctx.criteria = card.id, {c.id: c for c in card.criteria()}
+            answers = []
+            for c in card.criteria():
+                key = f"{card.id}/{c.id}"
+                if not _applies(c.applies_to, item):
+                    answers.append(Answer(c.id, "na", "not applicable here (applies_to)", MEASURED))
+                    continue
+                why = _not_applicable(c.not_applicable_when, item, ctx, key)
+                answers.append(Answer(c.id, "na", why, MEASURED) if why else SCORERS[c.kind](c, ctx, key))
+            weights = {c.id: c.weight for c in card.criteria()}
+            earned = sum(weights[a.criterion_id] for a in answers if a.value == "pass")
+            potential = sum(weights[a.criterion_id] for a in answers if a.value != "na")
+            failed = {a.criterion_id for a in answers if a.value == "fail"}
+            auto = any(c.auto_fail and c.id in failed for c in card.criteria())
+            out.append(ScoreResult(card.id, card.version, tuple(answers), earned, potential, auto))
+        return out

@@ -1,0 +1,158 @@
+"""Scoring the warehouse (docs/qa.md#scoring): keep the scorecards in use, then score every analysed
+interaction that has no current result — new, changed or re-analysed ones, and all of history for a
+scorecard that changed — in batches."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from signalroom.qa.engine import QaInput, Scoring
+from signalroom.qa.phrases import TurnText
+from signalroom.qa.scorecard import Scorecard, ScorecardError, default_scorecard_paths, load_scorecard
+from signalroom.store import qa as qa_store
+from signalroom.store.outcome_metrics import reason_labels
+from signalroom.store.warehouse import Store
+
+DEFAULT_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    loaded: list[str] = field(default_factory=list)  # new or changed: history is rescored
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one per bad file, naming file, line and field
+
+
+def content_hash(card: Scorecard) -> str:
+    return hashlib.sha256(card.model_dump_json().encode()).hexdigest()[:16]
+
+
+def sync_scorecards(store: Store, files: Sequence[Path] | None = None) -> SyncReport:
+    """Keep these scorecard files as the ones in use (the shipped ones when none are given and
+    none are kept yet). A bad file is reported and skipped: it never stops the others."""
+    if files is None:
+        if qa_store.scorecards_in_use(store):
+            return SyncReport()
+        files = default_scorecard_paths()
+    report = SyncReport()
+    for path in files:
+        try:
+            card = load_scorecard(path)
+        except ScorecardError as exc:
+            report.errors.append(str(exc))
+            continue
+        saved = qa_store.save_scorecard(
+            store, card.id, card.version, content_hash(card), card.name, str(path), card.model_dump(mode="json")
+        )
+        (report.loaded if saved else report.unchanged).append(card.id)
+    return report
+
+
+@dataclass(frozen=True)
+class QaRunReport:
+    scorecards: list[str]
+    interactions: int
+    results: int
+    answers: int
+    seconds: float
+    sync: SyncReport
+
+    @property
+    def per_second(self) -> float:
+        return round(self.interactions / self.seconds, 1) if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "interactions_per_second": self.per_second}
+
+
+def score(
+    store: Store, *, files: Sequence[Path] | None = None, full: bool = False, batch_size: int = DEFAULT_BATCH
+) -> QaRunReport:
+    began = time.perf_counter()
+    sync = sync_scorecards(store, files)
+    stored = qa_store.scorecards_in_use(store)
+    cards = [Scorecard.model_validate(s.definition) for s in stored]
+    hashes = {s.scorecard_id: s.content_hash for s in stored}
+    keys = qa_store.to_score(store, hashes, full) if cards else []
+    scoring = Scoring(cards)
+    labels = reason_labels(store)
+    results = answers = 0
+    for start in range(0, len(keys), batch_size):
+        batch = keys[start : start + batch_size]
+        rows = qa_store.fetch_inputs(store, batch)
+        result_table, answer_table = _score_batch(scoring, rows, hashes, labels)
+        qa_store.write_results(store, batch, result_table, answer_table)
+        results += result_table.num_rows
+        answers += answer_table.num_rows
+    seconds = round(time.perf_counter() - began, 3)
+    return QaRunReport(sorted(hashes), len(keys), results, answers, seconds, sync)
+
+
+def _inputs(rows: qa_store.InputRows, labels: dict[int, str]) -> list[tuple[QaInput, str]]:
+    turns: dict[tuple[str, str], list[TurnText]] = {}
+    seqs: dict[tuple[str, str], list[int]] = {}
+    t = rows.turns
+    for source, ident, seq, speaker, text, offset in zip(
+        t["source"], t["id"], t["seq"], t["speaker"], t["text"], t["offset_ms"], strict=True
+    ):
+        turns.setdefault((source, ident), []).append(TurnText(speaker, text or "", offset))
+        seqs.setdefault((source, ident), []).append(seq)
+    i = rows.interactions
+    out = []
+    for n, (source, ident) in enumerate(zip(i["source"], i["id"], strict=True)):
+        topic = i["topic_id"][n]
+        item = QaInput(
+            source=source,
+            id=ident,
+            channel=i["channel"][n],
+            turns=turns.get((source, ident), []),
+            turn_seqs=seqs.get((source, ident), []),
+            queue=i["queue"][n],
+            direction=i["direction"][n],
+            reason=labels.get(topic) if topic is not None else None,
+            reason_id=topic,
+            transferred_in=bool(i["transferred_in"][n]),
+            metrics=orjson.loads(i["metrics"][n]) if i["metrics"][n] else {},
+            sentiment=orjson.loads(i["sentiment"][n]) if i["sentiment"][n] else None,
+        )
+        out.append((item, i["input_hash"][n]))
+    return out
+
+
+def _score_batch(
+    scoring: Scoring, rows: qa_store.InputRows, hashes: dict[str, str], labels: dict[int, str]
+) -> tuple[pa.Table, pa.Table]:
+    res: dict[str, list[Any]] = {k: [] for k in ("source", "id", "scorecard_id", "scorecard_hash", "input_hash",
+                                                 "applies", "earned", "potential", "score", "auto_failed")}  # fmt: skip
+    ans: dict[str, list[Any]] = {k: [] for k in ("source", "id", "scorecard_id", "criterion_id", "value",
+                                                 "confidence", "explanation", "evidence")}  # fmt: skip
+    for item, input_hash in _inputs(rows, labels):
+        scored = {r.scorecard_id: r for r in scoring.score(item)}
+        for card_id, card_hash in hashes.items():
+            result = scored.get(card_id)
+            values = (item.source, item.id, card_id, card_hash, input_hash, result is not None) + (
+                (result.earned, result.potential, result.score, result.auto_failed) if result else (None,) * 4
+            )
+            for key, value in zip(res, values, strict=True):
+                res[key].append(value)
+            for a in result.answers if result else ():
+                evidence = orjson.dumps([e.to_dict() for e in a.evidence]).decode() if a.evidence else None
+                row = (item.source, item.id, card_id, a.criterion_id, a.value, a.confidence, a.explanation, evidence)
+                for key, value in zip(ans, row, strict=True):
+                    ans[key].append(value)
+    result_schema = pa.schema([("source", pa.string()), ("id", pa.string()), ("scorecard_id", pa.string()),
+                               ("scorecard_hash", pa.string()), ("input_hash", pa.string()), ("applies", pa.bool_()),
+                               ("earned", pa.float64()), ("potential", pa.float64()), ("score", pa.float64()),
+                               ("auto_failed", pa.bool_())])  # fmt: skip
+    answer_schema = pa.schema([("source", pa.string()), ("id", pa.string()), ("scorecard_id", pa.string()),
+                               ("criterion_id", pa.string()), ("value", pa.string()), ("confidence", pa.float64()),
+                               ("explanation", pa.string()), ("evidence", pa.string())])  # fmt: skip
+    return pa.table(res, schema=result_schema), pa.table(ans, schema=answer_schema)

@@ -1,0 +1,108 @@
+"""The scoring engine on hand-made conversations: each criterion kind's answer, its evidence and
+confidence, not-applicable rules, auto-fail and the normalised score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signalroom.qa.engine import QaInput, Scoring
+from signalroom.qa.phrases import TurnText
+from signalroom.qa.scorecard import default_scorecard_paths, load_scorecard
+
+CARDS = {p.stem: load_scorecard(p) for p in default_scorecard_paths()}
+SCORING = Scoring(list(CARDS.values()))
+
+
+def _call(*turns: tuple[str, str], **extra: Any) -> QaInput:
+    return QaInput(
+        source="t", id="c1", channel=extra.pop("channel", "voice"),
+        turns=[TurnText(s, t, 5000 * i) for i, (s, t) in enumerate(turns)], turn_seqs=list(range(len(turns))),
+        **extra,
+    )  # fmt: skip
+
+
+def _answers(item: QaInput) -> dict[str, dict[str, Any]]:
+    out = {}
+    for result in SCORING.score(item):
+        for a in result.answers:
+            out[a.criterion_id] = {"value": a.value, "evidence": a.evidence, "confidence": a.confidence,
+                                   "why": a.explanation}  # fmt: skip
+    return out
+
+
+def _result(item: QaInput, card: str) -> Any:
+    return next(r for r in SCORING.score(item) if r.scorecard_id == card)
+
+
+def test_disclosure_found_with_its_evidence() -> None:
+    item = _call(("agent", "Hello, just so you know this call may be recorded for training."), ("customer", "Fine."))
+    a = _answers(item)["recording-disclosure"]
+    assert a["value"] == "pass" and a["confidence"] == 0.95
+    [e] = a["evidence"]
+    text = item.turns[0].text
+    assert e.turn == 0 and e.speaker == "agent" and text[e.start : e.end] == e.text
+    assert "call" in e.text.lower() and "recorded" in e.text.lower()
+
+
+def test_missing_or_negated_disclosure_fails_and_auto_fails_the_scorecard() -> None:
+    missing = _call(("agent", "Hello, how can I help?"), ("customer", "My card was declined."))
+    assert _answers(missing)["recording-disclosure"]["value"] == "fail"
+    result = _result(missing, "voice-compliance")
+    assert result.auto_failed and result.score == 0.0
+    negated = _call(("agent", "Don't worry, we never record this call."), ("customer", "Ok."))
+    assert _answers(negated)["recording-disclosure"]["value"] == "fail"
+    said_by_customer = _call(("customer", "Is this call recorded?"), ("agent", "How can I help?"))
+    assert _answers(said_by_customer)["recording-disclosure"]["value"] == "fail"
+
+
+def test_disclosure_is_not_applicable_on_a_transferred_leg_or_a_chat() -> None:
+    leg = _call(("agent", "Hi, you're through to loans."), transferred_in=True)
+    assert _answers(leg)["recording-disclosure"]["value"] == "na"
+    chat = _call(("agent", "Hi there!"), channel="chat")
+    assert "voice-compliance" not in {r.scorecard_id for r in SCORING.score(chat)}
+
+
+def test_verification_must_come_before_an_account_change() -> None:
+    good = _call(("agent", "Can you confirm your date of birth?"), ("customer", "1 May 1980."),
+                 ("agent", "Thanks. I've updated your address now."))  # fmt: skip
+    assert _answers(good)["verified-before-change"]["value"] == "pass"
+    bad = _call(("agent", "I've updated your address now."), ("agent", "Can you confirm your date of birth?"))
+    assert _answers(bad)["verified-before-change"]["value"] == "fail"
+    nothing_changed = _call(("agent", "Can you confirm your date of birth?"))
+    assert _answers(nothing_changed)["verified-before-change"]["value"] == "na"
+
+
+def test_metric_and_sentiment_criteria() -> None:
+    quiet = _call(("agent", "Hello."), metrics={"longest_silence_s": 42.5})
+    a = _answers(quiet)["no-long-silence"]
+    assert a["value"] == "fail" and a["why"] == "longest_silence_s = 42.5 (expected ≤ 30)"
+    assert _answers(_call(("agent", "Hello.")))["no-long-silence"]["value"] == "na"
+    unhappy = _call(("customer", "This is useless."), sentiment={"parties": {"customer": {"turns": 1, "end": -0.6}}})
+    assert _answers(unhappy)["customer-not-left-negative"]["value"] == "fail"
+
+
+def test_empathy_counts_only_after_the_customer_turns_negative() -> None:
+    moments = {"parties": {"customer": {"turns": 2, "end": 0.2}},
+               "negative_moments": [{"seq": 1, "speaker": "customer"}], "recovered": True}  # fmt: skip
+    after = _call(("agent", "Hello."), ("customer", "I've been waiting for weeks!"),
+                  ("agent", "I'm so sorry to hear that."), sentiment=moments)  # fmt: skip
+    assert _answers(after)["empathy-after-negative"]["value"] == "pass"
+    before = _call(("agent", "Sorry to hear you've had trouble."), ("customer", "I've been waiting for weeks!"),
+                   ("agent", "Let me look."), sentiment=moments)  # fmt: skip
+    assert _answers(before)["empathy-after-negative"]["value"] == "fail"
+    calm = _call(
+        ("agent", "Hello."), ("customer", "Hi."), sentiment={"parties": {"customer": {"turns": 1, "end": 0.3}}}
+    )
+    assert _answers(calm)["empathy-after-negative"]["value"] == "na"
+
+
+def test_the_score_is_earned_over_applicable_potential() -> None:
+    item = _call(("agent", "Is there anything else I can help with?"), ("customer", "No thanks."),
+                 ("agent", "Thanks for calling, have a lovely day."), channel="chat")  # fmt: skip
+    result = _result(item, "customer-experience")
+    values = {a.criterion_id: a.value for a in result.answers}
+    assert values == {"empathy-after-negative": "na", "customer-not-left-negative": "na", "next-steps": "fail",
+                      "resolution-confirmed": "pass", "proper-closing": "pass", "no-long-silence": "na"}  # fmt: skip
+    # next-steps 4 (fail), resolution-confirmed 3 and proper-closing 2 (pass): 5 of 9.
+    assert (result.earned, result.potential) == (5.0, 9.0)
+    assert result.score == round(5 / 9, 6) and not result.auto_failed

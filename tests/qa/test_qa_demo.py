@@ -1,0 +1,78 @@
+"""The issue's bar on the demo month (docs/qa.md#the-demo-month): every planted disclosure-skipping
+agent is flagged for coaching on the disclosure and at most one other agent is; auto-QA agreement
+with the generator's truth on the disclosure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from signalroom.cli.app import app
+from signalroom.demo import DemoConfig, generate
+from signalroom.ingest.loader import Loader
+from signalroom.pipeline.analyze import analyze
+from signalroom.qa.agents import agent_consistency
+from signalroom.qa.run import score
+from signalroom.store import Store
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    work = tmp_path_factory.mktemp("qa-demo")
+    out = work / "demo"
+    generate(DemoConfig(out=out))
+    db = work / "w.duckdb"
+    with Store.open(db) as store:
+        Loader(store, resolve_identities=True).ingest([out], fmt="jsonl", source="demo")
+        analyze(store, tier="fast")
+        report = score(store)
+    assert report.interactions == 3667 and not report.sync.errors
+    return out, db
+
+
+def test_every_disclosure_skipper_is_flagged_and_at_most_one_other_agent(month: tuple[Path, Path]) -> None:
+    out, db = month
+    truth = orjson.loads((out / ".truth" / "truth.json").read_bytes())["phenomena"]["disclosure_skipping"]
+    with Store.open(db, read_only=True) as store:
+        findings = agent_consistency(store)
+    flagged = {f.agent_id for f in findings if f.criterion_id == "recording-disclosure" and f.finding == "coaching"}
+    skippers = set(truth["agent_ids"])
+    assert skippers <= flagged
+    assert len(flagged - skippers) <= 1
+
+
+def test_disclosure_answers_agree_with_the_truth(month: tuple[Path, Path]) -> None:
+    out, db = month
+    truth = {}
+    for line in (out / ".truth" / "interactions.jsonl").read_bytes().splitlines():
+        row = orjson.loads(line)
+        if row["channel"] == "voice" and row["disclosure_given"] is not None:
+            truth[row["interaction_id"]] = row["disclosure_given"]
+    with Store.open(db, read_only=True) as store:
+        answers = dict(
+            store.connection.execute(
+                "SELECT id, value FROM qa_answers WHERE criterion_id = 'recording-disclosure' AND value <> 'na'"
+            ).fetchall()
+        )
+    both = [i for i in answers if i in truth]
+    agree = sum((answers[i] == "pass") == truth[i] for i in both) / len(both)
+    assert len(both) > 1000
+    assert agree >= 0.97
+
+
+def test_rescoring_changes_nothing_and_the_cli_shows_evidence(month: tuple[Path, Path]) -> None:
+    _, db = month
+    with Store.open(db) as store:
+        again = score(store)
+    assert again.interactions == 0
+    result = runner.invoke(app, ["qa", "show", "call-0000001", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    data = orjson.loads(result.stdout)
+    compliance = next(r for r in data["results"] if r["scorecard_id"] == "voice-compliance")
+    [answer] = compliance["answers"]
+    assert answer["value"] in ("pass", "fail") and "explanation" in answer
