@@ -76,3 +76,14 @@ def test_rescoring_changes_nothing_and_the_cli_shows_evidence(month: tuple[Path,
     compliance = next(r for r in data["results"] if r["scorecard_id"] == "voice-compliance")
     [answer] = compliance["answers"]
     assert answer["value"] in ("pass", "fail") and "explanation" in answer
+
+
+def test_two_worker_processes_score_exactly_as_one(month: tuple[Path, Path]) -> None:
+    _, db = month
+    query = "SELECT source, id, scorecard_id, criterion_id, value, confidence, explanation, evidence FROM qa_answers"
+    with Store.open(db) as store:
+        one = sorted(store.connection.execute(query).fetchall())
+        report = score(store, full=True, workers=2, batch_size=1000)
+        two = sorted(store.connection.execute(query).fetchall())
+    assert report.interactions == 3667
+    assert one == two

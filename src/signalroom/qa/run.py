@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from signalroom.gcpause import paused_gc
 from signalroom.qa.engine import QaInput, Scoring
 from signalroom.qa.phrases import TurnText
 from signalroom.qa.scorecard import Scorecard, ScorecardError, default_scorecard_paths, load_scorecard
@@ -22,6 +24,9 @@ from signalroom.store.outcome_metrics import reason_labels
 from signalroom.store.warehouse import Store
 
 DEFAULT_BATCH = 5000
+# Below this many interactions one process is quicker than starting workers.
+PARALLEL_FROM = 10_000
+PARALLEL_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -74,38 +79,96 @@ class QaRunReport:
 
 
 def score(
-    store: Store, *, files: Sequence[Path] | None = None, full: bool = False, batch_size: int = DEFAULT_BATCH
+    store: Store,
+    *,
+    files: Sequence[Path] | None = None,
+    full: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    workers: int | None = None,
 ) -> QaRunReport:
+    """Score what needs it. ``workers``: processes to score in (default: two for large runs)."""
     began = time.perf_counter()
     sync = sync_scorecards(store, files)
     stored = qa_store.scorecards_in_use(store)
-    cards = [Scorecard.model_validate(s.definition) for s in stored]
     hashes = {s.scorecard_id: s.content_hash for s in stored}
-    keys = qa_store.to_score(store, hashes, full) if cards else []
-    scoring = Scoring(cards)
+    keys = qa_store.to_score(store, hashes, full) if stored else []
     labels = reason_labels(store)
-    results = answers = 0
-    for start in range(0, len(keys), batch_size):
-        batch = keys[start : start + batch_size]
-        rows = qa_store.fetch_inputs(store, batch)
-        result_table, answer_table = _score_batch(scoring, rows, hashes, labels)
-        qa_store.write_results(store, batch, result_table, answer_table)
-        results += result_table.num_rows
-        answers += answer_table.num_rows
+    if workers is None:
+        workers = PARALLEL_WORKERS if len(keys) >= PARALLEL_FROM else 1
+    batches = [keys[start : start + batch_size] for start in range(0, len(keys), batch_size)]
+    scored = _in_parallel if workers > 1 and len(batches) > 0 else _in_process
+    results, answers = scored(store, batches, [s.definition for s in stored], hashes, labels, workers)
     seconds = round(time.perf_counter() - began, 3)
     return QaRunReport(sorted(hashes), len(keys), results, answers, seconds, sync)
+
+
+Tables = tuple[pa.Table, pa.Table]
+
+
+def _in_process(
+    store: Store, batches: list[list[qa_store.Key]], definitions: list[dict[str, Any]], hashes: dict[str, str],
+    labels: dict[int, str], workers: int,
+) -> tuple[int, int]:  # fmt: skip
+    scoring = Scoring([Scorecard.model_validate(d) for d in definitions])
+    results = answers = 0
+    for batch in batches:
+        with paused_gc():
+            tables = _score_batch(scoring, qa_store.fetch_inputs(store, batch), hashes, labels)
+        qa_store.write_results(store, batch, *tables)
+        results, answers = results + tables[0].num_rows, answers + tables[1].num_rows
+    return results, answers
+
+
+# A worker process's compiled scorecards, made once when it starts.
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(definitions: list[dict[str, Any]], hashes: dict[str, str], labels: dict[int, str]) -> None:
+    _WORKER.update(scoring=Scoring([Scorecard.model_validate(d) for d in definitions]), hashes=hashes, labels=labels)
+
+
+def _work(rows: qa_store.InputRows) -> Tables:
+    with paused_gc():
+        return _score_batch(_WORKER["scoring"], rows, _WORKER["hashes"], _WORKER["labels"])
+
+
+def _in_parallel(
+    store: Store, batches: list[list[qa_store.Key]], definitions: list[dict[str, Any]], hashes: dict[str, str],
+    labels: dict[int, str], workers: int,
+) -> tuple[int, int]:  # fmt: skip
+    """The main process keeps the warehouse — fetching the next batch and writing the last one's
+    results — while the workers score: on two cores the Python runs side by side."""
+    results = answers = 0
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(definitions, hashes, labels)
+    ) as pool:
+        pending: tuple[list[qa_store.Key], list[Future[Tables]]] | None = None
+        for batch in [*batches, None]:
+            futures: list[Future[Tables]] = []
+            if batch is not None:
+                share = -(-len(batch) // workers)
+                parts = [batch[i : i + share] for i in range(0, len(batch), share)]
+                futures = [pool.submit(_work, qa_store.fetch_inputs(store, part)) for part in parts]
+            if pending is not None:
+                done = [f.result() for f in pending[1]]
+                result_table = pa.concat_tables([d[0] for d in done])
+                answer_table = pa.concat_tables([d[1] for d in done])
+                qa_store.write_results(store, pending[0], result_table, answer_table)
+                results, answers = results + result_table.num_rows, answers + answer_table.num_rows
+            pending = (batch, futures) if batch is not None else None
+    return results, answers
 
 
 def _inputs(rows: qa_store.InputRows, labels: dict[int, str]) -> list[tuple[QaInput, str]]:
     turns: dict[tuple[str, str], list[TurnText]] = {}
     seqs: dict[tuple[str, str], list[int]] = {}
-    t = rows.turns
+    t = rows.turns.to_pydict()
     for source, ident, seq, speaker, text, offset in zip(
         t["source"], t["id"], t["seq"], t["speaker"], t["text"], t["offset_ms"], strict=True
     ):
         turns.setdefault((source, ident), []).append(TurnText(speaker, text or "", offset))
         seqs.setdefault((source, ident), []).append(seq)
-    i = rows.interactions
+    i = rows.interactions.to_pydict()
     out = []
     for n, (source, ident) in enumerate(zip(i["source"], i["id"], strict=True)):
         topic = i["topic_id"][n]

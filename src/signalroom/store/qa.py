@@ -85,10 +85,11 @@ def _keys_table(store: Store, keys: Sequence[Key]) -> None:
 
 @dataclass(frozen=True)
 class InputRows:
-    """One batch's inputs, column-wise: interactions, and their turns in order."""
+    """One batch's inputs as Arrow tables (cheap to hand to a worker process): interactions, and
+    their turns in order."""
 
-    interactions: dict[str, list[Any]]
-    turns: dict[str, list[Any]]
+    interactions: pa.Table
+    turns: pa.Table
 
 
 def fetch_inputs(store: Store, keys: Sequence[Key]) -> InputRows:
@@ -114,7 +115,7 @@ def fetch_inputs(store: Store, keys: Sequence[Key]) -> InputRows:
         ).to_arrow_table()
     finally:
         con.unregister("qa_batch_keys")
-    return InputRows(interactions.to_pydict(), turns.to_pydict())
+    return InputRows(interactions, turns)
 
 
 def write_results(store: Store, keys: Sequence[Key], results: pa.Table, answers: pa.Table) -> None:
