@@ -106,3 +106,22 @@ def test_the_score_is_earned_over_applicable_potential() -> None:
     # next-steps 4 (fail), resolution-confirmed 3 and proper-closing 2 (pass): 5 of 9.
     assert (result.earned, result.potential) == (5.0, 9.0)
     assert result.score == round(5 / 9, 6) and not result.auto_failed
+
+
+def test_semantic_criteria_pass_on_the_closest_turn_above_the_threshold() -> None:
+    from signalroom.qa.scorecard import parse_scorecard
+
+    card = parse_scorecard(
+        "id: empathy\nname: Empathy\nsections:\n  - name: Empathy\n    criteria:\n"
+        "      - id: sorry\n        name: Says sorry\n        kind: semantic\n        speaker: agent\n"
+        '        threshold: 0.7\n        examples: ["I\'m so sorry to hear that", "I apologise for the trouble"]\n'
+    )
+    scoring = Scoring([card])
+    kind = _call(("customer", "My card was stolen."), ("agent", "Oh no, I am really sorry to hear that."))
+    [result] = scoring.score(kind)
+    [answer] = result.answers
+    assert answer.value == "pass" and answer.evidence[0].turn == 1 and answer.evidence[0].speaker == "agent"
+    cold = _call(("customer", "My card was stolen."), ("agent", "What is your account number?"))
+    [result] = scoring.score(cold)
+    assert result.answers[0].value == "fail"
+    assert result.answers[0].evidence[0].text == "What is your account number?"

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from signalroom.qa.phrases import PhraseMatch, PhraseMatcher, TurnText
 from signalroom.qa.scorecard import (
     Applicability,
@@ -109,6 +111,33 @@ class _Context:
         self.seqs = seqs
         self.card = ""  # the scorecard being scored, and its criteria by id (for after/before)
         self.criteria: dict[str, Any] = {}
+        # Semantic criteria: the sentence encoder, the examples' vectors by criterion, turn vectors.
+        self.embed: Callable[[list[str]], Any] | None = None
+        self.examples: dict[str, Any] = {}
+        self._vectors: dict[int, Any] = {}
+
+    def similarities(self, key: str, c: SemanticCriterion) -> list[tuple[float, int]]:
+        """(best cosine to the criterion's examples, turn index) for every turn it may be said in."""
+        if self.embed is None:
+            return []
+        turns = self.item.turns
+        chosen = [
+            i
+            for i, t in enumerate(turns[: c.within_turns] if c.within_turns else turns)
+            if (c.speaker == "any" or t.speaker == c.speaker) and t.text.strip()
+        ]
+        if not chosen:
+            return []
+        vectors = self.turn_vectors(chosen)
+        best = (vectors @ self.examples[key].T).max(axis=1)
+        return [(float(b), i) for b, i in zip(best, chosen, strict=True)]
+
+    def turn_vectors(self, indices: list[int]) -> Any:
+        missing = [i for i in indices if i not in self._vectors]
+        if missing and self.embed is not None:
+            for i, v in zip(missing, self.embed([self.item.turns[i].text for i in missing]), strict=True):
+                self._vectors[i] = v
+        return np.stack([self._vectors[i] for i in indices])
 
     def first_of(self, criterion_id: str) -> tuple[int, int] | None:
         """Where a phrase criterion of the current scorecard is first said (turn, character)."""
@@ -266,7 +295,20 @@ def _sentiment(c: SentimentCriterion, ctx: _Context, key: str) -> Answer:
 
 
 def _semantic(c: SemanticCriterion, ctx: _Context, key: str) -> Answer:
-    return Answer(c.id, "na", "not scored: semantic criteria need embeddings (not yet wired into QA scoring)", 0.0)
+    """The closest turn (of the speaker, within the first turns) to any example, by cosine on the
+    fast tier's sentence vectors: passes at or above the threshold."""
+    scored = ctx.similarities(key, c)
+    if not scored:
+        return Answer(c.id, "na", "not applicable: no turn to compare", MEASURED)
+    similarity, index = max(scored)
+    turn = ctx.item.turns[index]
+    evidence = (Evidence("turn", turn.text, ctx.seqs[index], turn.speaker, 0, len(turn.text)),)
+    # Far from the threshold either way is surer than just past it.
+    confidence = round(min(0.95, 0.5 + abs(similarity - c.threshold) * 2), 3)
+    verdict: Value = "pass" if similarity >= c.threshold else "fail"
+    # The closest turn is the evidence either way: what came nearest to the examples.
+    explanation = f"closest turn {similarity:.2f} similar to an example (threshold {c.threshold:g})"
+    return Answer(c.id, verdict, explanation, confidence, evidence)
 
 
 def _llm(c: LlmCriterion, ctx: _Context, key: str) -> Answer:
@@ -302,10 +344,26 @@ class Scoring:
                 for prefix, spec in specs:
                     patterns.update({f"{prefix}/{i}": p for i, p in enumerate(spec.patterns)})
         self.matcher = PhraseMatcher(patterns)
+        semantic = {
+            f"{card.id}/{c.id}": c.examples
+            for card in self.scorecards
+            for c in card.criteria()
+            if isinstance(c, SemanticCriterion)
+        }
+        self._embed: Callable[[list[str]], Any] | None = None
+        self._examples: dict[str, Any] = {}
+        if semantic:
+            # Loaded only when a scorecard has a semantic criterion: the fast tier, built once.
+            from signalroom.pipeline.embed import make_embedder
+
+            embedder = make_embedder("fast")
+            self._embed = lambda texts: embedder.encode(texts)
+            self._examples = {key: self._embed(list(examples)) for key, examples in semantic.items()}
 
     def score(self, item: QaInput) -> list[ScoreResult]:
         """The result of every scorecard that applies to the interaction."""
         ctx = _Context(item, self.matcher.find(item.turns))
+        ctx.embed, ctx.examples = self._embed, self._examples
         out = []
         for card in self.scorecards:
             if not _applies(card.applies_to, item):
