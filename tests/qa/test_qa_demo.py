@@ -87,3 +87,53 @@ def test_two_worker_processes_score_exactly_as_one(month: tuple[Path, Path]) -> 
         two = sorted(store.connection.execute(query).fetchall())
     assert report.interactions == 3667
     assert one == two
+
+
+def test_a_skippers_coaching_plan_shows_their_evidence_beside_a_peers(month: tuple[Path, Path]) -> None:
+    out, db = month
+    skipper = orjson.loads((out / ".truth" / "truth.json").read_bytes())["phenomena"]["disclosure_skipping"][
+        "agent_ids"
+    ][0]
+    from signalroom.qa.coaching import coaching_plan
+
+    with Store.open(db, read_only=True) as store:
+        plan = coaching_plan(store, skipper)
+        assert coaching_plan(store, "nobody") is None
+    assert plan is not None and plan.behaviours
+    first = plan.behaviours[0]
+    assert first.criterion_id == "recording-disclosure" and first.failures > 3 * first.expected
+    assert first.own and all(o["value"] == "fail" for o in first.own)
+    assert first.exemplar is not None and first.exemplar["agent_id"] != skipper
+    assert first.exemplar["value"] == "pass" and first.exemplar["evidence"][0]["speaker"] == "agent"
+
+
+def test_an_accepted_dispute_corrects_the_answer_and_survives_rescoring(month: tuple[Path, Path]) -> None:
+    _, db = month
+    from signalroom.qa.disputes import DisputeError, raise_dispute, review_dispute
+
+    with Store.open(db) as store:
+        [(interaction,)] = store.connection.execute(
+            "SELECT id FROM qa_answers WHERE criterion_id = 'recording-disclosure' AND value = 'fail' "
+            "ORDER BY id LIMIT 1"
+        ).fetchall()
+        with pytest.raises(DisputeError, match="has no answer for criterion 'nonsense'"):
+            raise_dispute(store, interaction, "nonsense", by="A0001", comment="?")
+        dispute = raise_dispute(
+            store, interaction, "recording-disclosure", by="A0001", comment="I said it before the recording started"
+        )
+        with pytest.raises(DisputeError, match=f"dispute {dispute} about this answer is still open"):
+            raise_dispute(store, interaction, "recording-disclosure", by="A0001", comment="again")
+        result = review_dispute(store, dispute, accept=True, by="QA lead", comment="agreed, heard it")
+        assert result["status"] == "accepted" and result["corrected_value"] == "pass"
+        assert [e["action"] for e in result["history"]] == ["raised", "accepted"]
+        with pytest.raises(DisputeError, match="already accepted"):
+            review_dispute(store, dispute, accept=False, by="someone")
+        score(store, full=True)
+        value, explanation = store.connection.execute(
+            "SELECT value, explanation FROM qa_answers WHERE id = ? AND criterion_id = 'recording-disclosure'",
+            [interaction],
+        ).fetchall()[0]
+        [(auto_failed,)] = store.connection.execute(
+            "SELECT auto_failed FROM qa_results WHERE id = ? AND scorecard_id = 'voice-compliance'", [interaction]
+        ).fetchall()
+    assert value == "pass" and explanation.endswith("(corrected on dispute)") and not auto_failed

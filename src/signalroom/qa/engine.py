@@ -8,7 +8,7 @@ see exactly why — and dispute it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -377,10 +377,24 @@ class Scoring:
                     continue
                 why = _not_applicable(c.not_applicable_when, item, ctx, key)
                 answers.append(Answer(c.id, "na", why, MEASURED) if why else SCORERS[c.kind](c, ctx, key))
-            weights = {c.id: c.weight for c in card.criteria()}
-            earned = sum(weights[a.criterion_id] for a in answers if a.value == "pass")
-            potential = sum(weights[a.criterion_id] for a in answers if a.value != "na")
-            failed = {a.criterion_id for a in answers if a.value == "fail"}
-            auto = any(c.auto_fail and c.id in failed for c in card.criteria())
-            out.append(ScoreResult(card.id, card.version, tuple(answers), earned, potential, auto))
+            out.append(_result(card, answers))
         return out
+
+    def corrected(self, result: ScoreResult, corrections: dict[str, Value]) -> ScoreResult:
+        """The result with answers a reviewer corrected on dispute (criterion → value), rescored."""
+        card = next(c for c in self.scorecards if c.id == result.scorecard_id)
+        answers = [
+            replace(a, value=corrections[a.criterion_id], explanation=f"{a.explanation} (corrected on dispute)")
+            if a.criterion_id in corrections else a
+            for a in result.answers
+        ]  # fmt: skip
+        return _result(card, answers)
+
+
+def _result(card: Scorecard, answers: list[Answer]) -> ScoreResult:
+    weights = {c.id: c.weight for c in card.criteria()}
+    earned = sum(weights[a.criterion_id] for a in answers if a.value == "pass")
+    potential = sum(weights[a.criterion_id] for a in answers if a.value != "na")
+    failed = {a.criterion_id for a in answers if a.value == "fail"}
+    auto = any(c.auto_fail and c.id in failed for c in card.criteria())
+    return ScoreResult(card.id, card.version, tuple(answers), earned, potential, auto)

@@ -20,6 +20,7 @@ from signalroom.qa.engine import QaInput, Scoring
 from signalroom.qa.phrases import TurnText
 from signalroom.qa.scorecard import Scorecard, ScorecardError, default_scorecard_paths, load_scorecard
 from signalroom.store import qa as qa_store
+from signalroom.store import qa_disputes
 from signalroom.store.outcome_metrics import reason_labels
 from signalroom.store.warehouse import Store
 
@@ -112,8 +113,9 @@ def _in_process(
     scoring = Scoring([Scorecard.model_validate(d) for d in definitions])
     results = answers = 0
     for batch in batches:
+        fixes = qa_disputes.corrections(store, batch)
         with paused_gc():
-            tables = _score_batch(scoring, qa_store.fetch_inputs(store, batch), hashes, labels)
+            tables = _score_batch(scoring, qa_store.fetch_inputs(store, batch), hashes, labels, fixes)
         qa_store.write_results(store, batch, *tables)
         results, answers = results + tables[0].num_rows, answers + tables[1].num_rows
     return results, answers
@@ -127,9 +129,9 @@ def _start_worker(definitions: list[dict[str, Any]], hashes: dict[str, str], lab
     _WORKER.update(scoring=Scoring([Scorecard.model_validate(d) for d in definitions]), hashes=hashes, labels=labels)
 
 
-def _work(rows: qa_store.InputRows) -> Tables:
+def _work(rows: qa_store.InputRows, corrections: dict[tuple[str, str, str, str], str]) -> Tables:
     with paused_gc():
-        return _score_batch(_WORKER["scoring"], rows, _WORKER["hashes"], _WORKER["labels"])
+        return _score_batch(_WORKER["scoring"], rows, _WORKER["hashes"], _WORKER["labels"], corrections)
 
 
 def _in_parallel(
@@ -148,7 +150,10 @@ def _in_parallel(
             if batch is not None:
                 share = -(-len(batch) // workers)
                 parts = [batch[i : i + share] for i in range(0, len(batch), share)]
-                futures = [pool.submit(_work, qa_store.fetch_inputs(store, part)) for part in parts]
+                futures = [
+                    pool.submit(_work, qa_store.fetch_inputs(store, part), qa_disputes.corrections(store, part))
+                    for part in parts
+                ]
             if pending is not None:
                 done = [f.result() for f in pending[1]]
                 result_table = pa.concat_tables([d[0] for d in done])
@@ -191,7 +196,11 @@ def _inputs(rows: qa_store.InputRows, labels: dict[int, str]) -> list[tuple[QaIn
 
 
 def _score_batch(
-    scoring: Scoring, rows: qa_store.InputRows, hashes: dict[str, str], labels: dict[int, str]
+    scoring: Scoring,
+    rows: qa_store.InputRows,
+    hashes: dict[str, str],
+    labels: dict[int, str],
+    corrections: dict[tuple[str, str, str, str], str] | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     res: dict[str, list[Any]] = {k: [] for k in ("source", "id", "scorecard_id", "scorecard_hash", "input_hash",
                                                  "applies", "earned", "potential", "score", "auto_failed")}  # fmt: skip
@@ -199,6 +208,10 @@ def _score_batch(
                                                  "confidence", "explanation", "evidence")}  # fmt: skip
     for item, input_hash in _inputs(rows, labels):
         scored = {r.scorecard_id: r for r in scoring.score(item)}
+        for card_id, original in list(scored.items()):
+            fixed = {k[3]: v for k, v in (corrections or {}).items() if k[:3] == (item.source, item.id, card_id)}
+            if fixed:
+                scored[card_id] = scoring.corrected(original, fixed)  # type: ignore[arg-type]
         for card_id, card_hash in hashes.items():
             result = scored.get(card_id)
             values = (item.source, item.id, card_id, card_hash, input_hash, result is not None) + (

@@ -184,3 +184,51 @@ def agent_examples(store: Store, agent_id: str, scorecard_id: str, criterion_id:
         [agent_id, scorecard_id, criterion_id, value, limit],
     ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+def agent_scored(store: Store, agent_id: str) -> bool:
+    rows = store.connection.execute(
+        "SELECT 1 FROM qa_results r JOIN interactions i ON i.source = r.source AND i.id = r.id "
+        "WHERE i.agent_id = ? LIMIT 1",
+        [agent_id],
+    ).fetchall()
+    return bool(rows)
+
+
+_ANSWER = (
+    "SELECT a.source, a.id, i.started_at, ir.topic_id, a.value, a.explanation, a.evidence, i.agent_id "
+    "FROM qa_answers a JOIN interactions i ON i.source = a.source AND i.id = a.id "
+    "LEFT JOIN interaction_reasons ir ON ir.source = a.source AND ir.id = a.id "
+)
+
+
+def _answer_dicts(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    return [
+        {"source": s, "id": i, "started_at": at, "topic_id": t, "value": v, "explanation": e,
+         "evidence": orjson.loads(ev or "[]"), "agent_id": ag}
+        for s, i, at, t, v, e, ev, ag in rows
+    ]  # fmt: skip
+
+
+def agent_answers(store: Store, agent_id: str, scorecard_id: str, criterion_id: str, value: str,
+                  limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """The agent's most recent answers of this value, with their evidence."""
+    rows = store.connection.execute(
+        _ANSWER + "WHERE i.agent_id = ? AND a.scorecard_id = ? AND a.criterion_id = ? AND a.value = ? "
+        "ORDER BY i.started_at DESC LIMIT ?",
+        [agent_id, scorecard_id, criterion_id, value, limit],
+    ).fetchall()
+    return _answer_dicts(rows)
+
+
+def peer_example(store: Store, agent_id: str, scorecard_id: str, criterion_id: str, topic_id: int | None,
+                 prefer: str | None = None) -> dict[str, Any] | None:  # fmt: skip
+    """A passing answer by another agent, on the same reason when there is one (``prefer``'s first)."""
+    rows = store.connection.execute(
+        _ANSWER + "WHERE i.agent_id <> ? AND a.scorecard_id = ? AND a.criterion_id = ? AND a.value = 'pass' "
+        "AND a.evidence IS NOT NULL "
+        "ORDER BY (ir.topic_id IS NOT DISTINCT FROM ?) DESC, (i.agent_id = ?) DESC, i.started_at DESC LIMIT 1",
+        [agent_id, scorecard_id, criterion_id, topic_id, prefer],
+    ).fetchall()
+    found = _answer_dicts(rows)
+    return found[0] if found else None
