@@ -281,7 +281,9 @@ def dispute_show(
 def _register() -> None:
     """Commands that live in their own modules: human evaluations and calibration, compliance risk."""
     from signalroom.cli.qa_calibration import agreement_command, calibration_app, evaluations_app
+    from signalroom.cli.qa_risk import risk_command
 
+    app.command("risk")(risk_command)
     app.add_typer(evaluations_app, name="evaluations")
     app.add_typer(calibration_app, name="calibration")
     app.command("agreement")(agreement_command)
