@@ -3,6 +3,7 @@ confidence, not-applicable rules, auto-fail and the normalised score."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from signalroom.qa.engine import QaInput, Scoring
@@ -125,3 +126,41 @@ def test_semantic_criteria_pass_on_the_closest_turn_above_the_threshold() -> Non
     [result] = scoring.score(cold)
     assert result.answers[0].value == "fail"
     assert result.answers[0].evidence[0].text == "What is your account number?"
+
+
+def test_a_full_card_number_read_back_by_the_agent_fails_with_where_it_was() -> None:
+    text = "Let me read that back: [CARD], is that right?"
+    full = {"start": 23, "end": 29, "entity": "CARD", "recognizer": "CreditCardRecognizer"}
+    item = _call(("customer", "It's [CARD]."), ("agent", text), marks=[[dict(full, start=5, end=11)], [full]])
+    a = _answers(item)["no-full-card-number"]
+    assert a["value"] == "fail" and a["why"] == "[CARD] said by the agent (redacted)"
+    [e] = a["evidence"]
+    assert (e.turn, e.speaker, e.text, e.start, e.end) == (1, "agent", "[CARD]", 23, 29)
+    assert _result(item, "data-security").auto_failed
+    last_four = {"start": 16, "end": 22, "entity": "CARD", "recognizer": "SignalroomContextRecognizer"}
+    fine = _call(("agent", "The card ending [CARD] is now blocked."), marks=[[last_four]])
+    assert _answers(fine)["no-full-card-number"]["value"] == "pass"
+
+
+def test_card_numbers_are_found_through_redaction_at_ingest(tmp_path: Path) -> None:
+    from conftest import interaction, write_jsonl
+    from signalroom.ingest.loader import Loader
+    from signalroom.pipeline.analyze import analyze
+    from signalroom.pipeline.redact.at_ingest import IngestRedactor
+    from signalroom.qa.run import score
+    from signalroom.store import Store
+
+    record = interaction("c-1", channel="chat", turns=[
+        {"speaker": "customer", "text": "I want to check a payment on my card."},
+        {"speaker": "agent", "text": "Sure, is your card number 4111 1111 1111 1111?"},
+    ])  # fmt: skip
+    with Store.open(tmp_path / "w.duckdb") as store:
+        loader = Loader(store)
+        loader.redactor = IngestRedactor()
+        loader.ingest([write_jsonl(tmp_path / "one.jsonl", [record])], fmt="jsonl", source="t")
+        analyze(store, tier="fast", skip=["purpose", "embed", "reasons"])
+        score(store)
+        value, evidence = store.connection.execute(
+            "SELECT value, evidence FROM qa_answers WHERE criterion_id = 'no-full-card-number'"
+        ).fetchall()[0]
+    assert value == "fail" and '"text":"[CARD]"' in evidence and "4111" not in evidence

@@ -47,10 +47,10 @@ sections:
 
 def test_the_shipped_scorecards_validate_and_cover_every_default_check() -> None:
     cards = {load_scorecard(p).id: load_scorecard(p) for p in default_scorecard_paths()}
-    assert set(cards) == {"voice-compliance", "identity-verification", "customer-experience"}
+    assert set(cards) == {"voice-compliance", "identity-verification", "customer-experience", "data-security"}
     ids = {c.id for card in cards.values() for c in card.criteria()}
     assert {"recording-disclosure", "verified-before-change", "empathy-after-negative", "next-steps",
-            "resolution-confirmed", "proper-closing"} <= ids  # fmt: skip
+            "resolution-confirmed", "proper-closing", "no-full-card-number"} <= ids  # fmt: skip
     disclosure = next(cards["voice-compliance"].criteria())
     assert isinstance(disclosure, PhraseCriterion) and disclosure.auto_fail and disclosure.speaker == "agent"
     assert isinstance(next(cards["identity-verification"].criteria()), SequenceCriterion)
@@ -65,7 +65,7 @@ def test_a_good_scorecard_parses_into_typed_criteria() -> None:
         "id": "demo-card", "name": "Demo card", "version": 1, "sections": 1, "criteria": 2,
         "kinds": {"phrase": 1, "metric": 1}, "auto_fail": ["disclosure"],
     }  # fmt: skip
-    assert set(KINDS) == {"phrase", "semantic", "sequence", "metric", "sentiment", "llm"}
+    assert set(KINDS) == {"phrase", "semantic", "sequence", "metric", "sentiment", "sensitive", "llm"}
 
 
 @pytest.mark.parametrize(
@@ -122,4 +122,4 @@ def test_lint_checks_every_file_and_a_bad_one_does_not_stop_the_others(tmp_path:
     assert f"{bad}: line 12: sections[0].criteria[0].wieght" in data["invalid"][0]["error"]
     shipped = runner.invoke(app, ["scorecard", "lint", "--json"])
     assert shipped.exit_code == 0, shipped.output
-    assert len(json.loads(shipped.stdout)["valid"]) == 3
+    assert len(json.loads(shipped.stdout)["valid"]) == 4

@@ -23,6 +23,7 @@ from signalroom.qa.scorecard import (
     PhraseSpec,
     Scorecard,
     SemanticCriterion,
+    SensitiveCriterion,
     SentimentCriterion,
     SequenceCriterion,
 )
@@ -50,6 +51,7 @@ class QaInput:
     reason_id: int | None = None
     transferred_in: bool = False  # it continues a handed-off or transferred interaction
     metrics: dict[str, Any] = field(default_factory=dict)  # conversation metrics (stage 'metrics')
+    marks: Sequence[Sequence[dict[str, Any]]] = ()  # per turn, its redaction marks ({start, end, entity, recognizer})
     sentiment: dict[str, Any] | None = None  # stage 'sentiment'
 
 
@@ -311,6 +313,24 @@ def _semantic(c: SemanticCriterion, ctx: _Context, key: str) -> Answer:
     return Answer(c.id, verdict, explanation, confidence, evidence)
 
 
+def _sensitive(c: SensitiveCriterion, ctx: _Context, key: str) -> Answer:
+    turns, marks = ctx.item.turns, ctx.item.marks
+    found = []
+    for index, turn_marks in enumerate(marks):
+        turn = turns[index]
+        if c.speaker != "any" and turn.speaker != c.speaker:
+            continue
+        for mark in turn_marks:
+            if mark.get("entity") in c.entities and (c.recognizers is None or mark.get("recognizer") in c.recognizers):
+                start, end = int(mark["start"]), int(mark["end"])
+                found.append(Evidence("turn", turn.text[start:end], ctx.seqs[index], turn.speaker, start, end))
+    said = f" by the {c.speaker}" if c.speaker != "any" else ""
+    if found:
+        kinds = ", ".join(sorted({e.text for e in found}))
+        return Answer(c.id, "fail", f"{kinds} said{said} (redacted)", FOUND, tuple(found[:MAX_EVIDENCE]))
+    return Answer(c.id, "pass", f"no {', '.join(c.entities)} said{said}", FOUND)
+
+
 def _llm(c: LlmCriterion, ctx: _Context, key: str) -> Answer:
     return Answer(c.id, "na", "not scored: the LLM judge is off (no endpoint configured)", 0.0)
 
@@ -321,6 +341,7 @@ SCORERS: dict[str, Callable[[Any, _Context, str], Answer]] = {
     "metric": _metric,
     "sentiment": _sentiment,
     "semantic": _semantic,
+    "sensitive": _sensitive,
     "llm": _llm,
 }
 

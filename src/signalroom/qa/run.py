@@ -167,12 +167,14 @@ def _in_parallel(
 def _inputs(rows: qa_store.InputRows, labels: dict[int, str]) -> list[tuple[QaInput, str]]:
     turns: dict[tuple[str, str], list[TurnText]] = {}
     seqs: dict[tuple[str, str], list[int]] = {}
+    marks: dict[tuple[str, str], list[list[dict[str, Any]]]] = {}
     t = rows.turns.to_pydict()
-    for source, ident, seq, speaker, text, offset in zip(
-        t["source"], t["id"], t["seq"], t["speaker"], t["text"], t["offset_ms"], strict=True
+    for source, ident, seq, speaker, text, offset, found in zip(
+        t["source"], t["id"], t["seq"], t["speaker"], t["text"], t["offset_ms"], t["marks"], strict=True
     ):
         turns.setdefault((source, ident), []).append(TurnText(speaker, text or "", offset))
         seqs.setdefault((source, ident), []).append(seq)
+        marks.setdefault((source, ident), []).append(orjson.loads(found) if found else [])
     i = rows.interactions.to_pydict()
     out = []
     for n, (source, ident) in enumerate(zip(i["source"], i["id"], strict=True)):
@@ -183,6 +185,7 @@ def _inputs(rows: qa_store.InputRows, labels: dict[int, str]) -> list[tuple[QaIn
             channel=i["channel"][n],
             turns=turns.get((source, ident), []),
             turn_seqs=seqs.get((source, ident), []),
+            marks=marks.get((source, ident), []),
             queue=i["queue"][n],
             direction=i["direction"][n],
             reason=labels.get(topic) if topic is not None else None,

@@ -139,6 +139,28 @@ class SentimentCriterion(_Criterion):
     check: Literal["end_not_negative", "recovered"]
 
 
+class SensitiveCriterion(_Criterion):
+    """Passes when the speaker never says or writes data of these kinds — found by PII redaction
+    (docs/pii.md) before anything is stored, so the check reads where the marks are, never the data."""
+
+    kind: Literal["sensitive"]
+    entities: list[str] = Field(min_length=1)  # the redaction marks: CARD, CVV, PIN, …
+    recognizers: list[str] | None = None  # only marks these recognizers made (CreditCardRecognizer: a full number)
+    speaker: Speaker = "agent"
+
+    @field_validator("entities")
+    @classmethod
+    def _known(cls, entities: list[str]) -> list[str]:
+        from signalroom.pipeline.redact.marks import ENTITIES
+
+        unknown = [e for e in entities if e not in ENTITIES]
+        if unknown:
+            raise ValueError(
+                f"unknown entit{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; known: {', '.join(ENTITIES)}"
+            )
+        return entities
+
+
 class LlmCriterion(_Criterion):
     """A question put to a language model through an OpenAI-compatible endpoint. Off unless the
     scoring is given an endpoint; never needed by the tests or the demo."""
@@ -149,10 +171,16 @@ class LlmCriterion(_Criterion):
 
 
 Criterion = Annotated[
-    PhraseCriterion | SemanticCriterion | SequenceCriterion | MetricCriterion | SentimentCriterion | LlmCriterion,
+    PhraseCriterion
+    | SemanticCriterion
+    | SequenceCriterion
+    | MetricCriterion
+    | SentimentCriterion
+    | SensitiveCriterion
+    | LlmCriterion,
     Field(discriminator="kind"),
 ]
-KINDS = ("phrase", "semantic", "sequence", "metric", "sentiment", "llm")
+KINDS = ("phrase", "semantic", "sequence", "metric", "sentiment", "sensitive", "llm")
 
 
 class Section(_Strict):

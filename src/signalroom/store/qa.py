@@ -106,9 +106,11 @@ def fetch_inputs(store: Store, keys: Sequence[Key]) -> InputRows:
             "LEFT JOIN stage_results s ON s.source = i.source AND s.id = i.id AND s.stage = 'sentiment' "
             "ORDER BY i.source, i.id"
         ).to_arrow_table()
-        # The redacted text where the analysis redacted it (turns redacted at ingest are stored so).
+        # The redacted text where the analysis redacted it (turns redacted at ingest are stored so),
+        # and where its marks are: what sensitive-data criteria read.
         turns = con.sql(
-            "SELECT t.source, t.interaction_id AS id, t.seq, t.speaker, coalesce(rt.text, t.text) AS text, t.offset_ms "
+            "SELECT t.source, t.interaction_id AS id, t.seq, t.speaker, coalesce(rt.text, t.text) AS text, "
+            "t.offset_ms, CAST(coalesce(rt.spans, json_extract(t.attributes, '$.redactions')) AS VARCHAR) AS marks "
             "FROM qa_batch_keys k JOIN turns t ON t.source = k.source AND t.interaction_id = k.id "
             "LEFT JOIN redacted_turns rt ON rt.source = t.source AND rt.interaction_id = t.interaction_id "
             "AND rt.seq = t.seq ORDER BY t.source, t.interaction_id, t.seq"
