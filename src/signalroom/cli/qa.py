@@ -24,15 +24,31 @@ def score_command(
         ),
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Rescore every interaction.")] = False,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-url",
+            envvar="SIGNALROOM_LLM_URL",
+            help="OpenAI-compatible API base for `llm` criteria (off when not given).",
+            show_default=False,
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str, typer.Option("--llm-model", envvar="SIGNALROOM_LLM_MODEL", help="The model to ask.")
+    ] = "default",
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Score every analysed interaction not scored yet with the scorecards in use (all of history
     when a scorecard changed). A bad scorecard file is reported and the others still score."""
+    import os
+
+    from signalroom.qa.llm_judge import ENV_KEY, LlmJudge
     from signalroom.qa.run import score
 
+    judge = LlmJudge(url=llm_url, model=llm_model, api_key=os.environ.get(ENV_KEY)) if llm_url else None
     with open_store(db) as store:
-        report = score(store, files=scorecard, full=full)
+        report = score(store, files=scorecard, full=full, judge=judge)
     if json:
         emit_json(report.to_dict())
     else:

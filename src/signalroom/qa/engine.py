@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from signalroom.qa.llm_judge import DEFAULT_CONFIDENCE, JudgeError, LlmJudge
 from signalroom.qa.phrases import PhraseMatch, PhraseMatcher, TurnText
 from signalroom.qa.scorecard import (
     Applicability,
@@ -114,6 +115,7 @@ class _Context:
         self.card = ""  # the scorecard being scored, and its criteria by id (for after/before)
         self.criteria: dict[str, Any] = {}
         # Semantic criteria: the sentence encoder, the examples' vectors by criterion, turn vectors.
+        self.judge: LlmJudge | None = None
         self.embed: Callable[[list[str]], Any] | None = None
         self.examples: dict[str, Any] = {}
         self._vectors: dict[int, Any] = {}
@@ -332,7 +334,25 @@ def _sensitive(c: SensitiveCriterion, ctx: _Context, key: str) -> Answer:
 
 
 def _llm(c: LlmCriterion, ctx: _Context, key: str) -> Answer:
-    return Answer(c.id, "na", "not scored: the LLM judge is off (no endpoint configured)", 0.0)
+    judge = ctx.judge
+    if judge is None:
+        return Answer(c.id, "na", "not scored: the LLM judge is off (no endpoint configured)", 0.0)
+    turns = ctx.item.turns
+    try:
+        verdict = judge.ask(c.question, [(t.speaker, t.text) for t in turns], c.model)
+    except JudgeError as exc:
+        return Answer(c.id, "na", f"not scored: {exc}", 0.0)
+    evidence: tuple[Evidence, ...] = ()
+    # The quote is kept as evidence only where it is really in the turn it names (or any turn).
+    candidates = [verdict.turn] if verdict.turn is not None else list(range(len(turns)))
+    for index in candidates:
+        start = turns[index].text.find(verdict.quote) if verdict.quote else -1
+        if start >= 0:
+            end = start + len(verdict.quote)
+            evidence = (Evidence("turn", verdict.quote, ctx.seqs[index], turns[index].speaker, start, end),)
+            break
+    value: Value = verdict.answer  # type: ignore[assignment]
+    return Answer(c.id, value, f"LLM judge: {verdict.explanation}", DEFAULT_CONFIDENCE, evidence)
 
 
 SCORERS: dict[str, Callable[[Any, _Context, str], Answer]] = {
@@ -349,8 +369,9 @@ SCORERS: dict[str, Callable[[Any, _Context, str], Answer]] = {
 class Scoring:
     """Scorecards compiled for scoring: one phrase matcher over every pattern they hold."""
 
-    def __init__(self, scorecards: Sequence[Scorecard]) -> None:
+    def __init__(self, scorecards: Sequence[Scorecard], *, judge: LlmJudge | None = None) -> None:
         self.scorecards = list(scorecards)
+        self.judge = judge
         patterns: dict[str, str] = {}
         for card in self.scorecards:
             for c in card.criteria():
@@ -384,7 +405,7 @@ class Scoring:
     def score(self, item: QaInput) -> list[ScoreResult]:
         """The result of every scorecard that applies to the interaction."""
         ctx = _Context(item, self.matcher.find(item.turns))
-        ctx.embed, ctx.examples = self._embed, self._examples
+        ctx.embed, ctx.examples, ctx.judge = self._embed, self._examples, self.judge
         out = []
         for card in self.scorecards:
             if not _applies(card.applies_to, item):

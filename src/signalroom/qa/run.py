@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from signalroom.gcpause import paused_gc
 from signalroom.qa.engine import QaInput, Scoring
+from signalroom.qa.llm_judge import LlmJudge
 from signalroom.qa.phrases import TurnText
 from signalroom.qa.scorecard import Scorecard, ScorecardError, default_scorecard_paths, load_scorecard
 from signalroom.store import qa as qa_store
@@ -86,8 +87,11 @@ def score(
     full: bool = False,
     batch_size: int = DEFAULT_BATCH,
     workers: int | None = None,
+    judge: LlmJudge | None = None,
 ) -> QaRunReport:
-    """Score what needs it. ``workers``: processes to score in (default: two for large runs)."""
+    """Score what needs it. ``workers``: processes to score in (default: two for large runs);
+    ``judge``: the LLM judge for ``llm`` criteria (default: from the environment, else off)."""
+    judge = judge or LlmJudge.from_env()
     began = time.perf_counter()
     sync = sync_scorecards(store, files)
     stored = qa_store.scorecards_in_use(store)
@@ -98,7 +102,7 @@ def score(
         workers = PARALLEL_WORKERS if len(keys) >= PARALLEL_FROM else 1
     batches = [keys[start : start + batch_size] for start in range(0, len(keys), batch_size)]
     scored = _in_parallel if workers > 1 and len(batches) > 0 else _in_process
-    results, answers = scored(store, batches, [s.definition for s in stored], hashes, labels, workers)
+    results, answers = scored(store, batches, [s.definition for s in stored], hashes, labels, workers, judge)
     seconds = round(time.perf_counter() - began, 3)
     return QaRunReport(sorted(hashes), len(keys), results, answers, seconds, sync)
 
@@ -108,9 +112,9 @@ Tables = tuple[pa.Table, pa.Table]
 
 def _in_process(
     store: Store, batches: list[list[qa_store.Key]], definitions: list[dict[str, Any]], hashes: dict[str, str],
-    labels: dict[int, str], workers: int,
+    labels: dict[int, str], workers: int, judge: LlmJudge | None,
 ) -> tuple[int, int]:  # fmt: skip
-    scoring = Scoring([Scorecard.model_validate(d) for d in definitions])
+    scoring = Scoring([Scorecard.model_validate(d) for d in definitions], judge=judge)
     results = answers = 0
     for batch in batches:
         fixes = qa_disputes.corrections(store, batch)
@@ -125,8 +129,11 @@ def _in_process(
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(definitions: list[dict[str, Any]], hashes: dict[str, str], labels: dict[int, str]) -> None:
-    _WORKER.update(scoring=Scoring([Scorecard.model_validate(d) for d in definitions]), hashes=hashes, labels=labels)
+def _start_worker(
+    definitions: list[dict[str, Any]], hashes: dict[str, str], labels: dict[int, str], judge: LlmJudge | None
+) -> None:
+    scoring = Scoring([Scorecard.model_validate(d) for d in definitions], judge=judge)
+    _WORKER.update(scoring=scoring, hashes=hashes, labels=labels)
 
 
 def _work(rows: qa_store.InputRows, corrections: dict[tuple[str, str, str, str], str]) -> Tables:
@@ -136,13 +143,13 @@ def _work(rows: qa_store.InputRows, corrections: dict[tuple[str, str, str, str],
 
 def _in_parallel(
     store: Store, batches: list[list[qa_store.Key]], definitions: list[dict[str, Any]], hashes: dict[str, str],
-    labels: dict[int, str], workers: int,
+    labels: dict[int, str], workers: int, judge: LlmJudge | None,
 ) -> tuple[int, int]:  # fmt: skip
     """The main process keeps the warehouse — fetching the next batch and writing the last one's
     results — while the workers score: on two cores the Python runs side by side."""
     results = answers = 0
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_start_worker, initargs=(definitions, hashes, labels)
+        max_workers=workers, initializer=_start_worker, initargs=(definitions, hashes, labels, judge)
     ) as pool:
         pending: tuple[list[qa_store.Key], list[Future[Tables]]] | None = None
         for batch in [*batches, None]:
