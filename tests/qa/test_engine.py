@@ -3,6 +3,7 @@ confidence, not-applicable rules, auto-fail and the normalised score."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,39 @@ def test_card_numbers_are_found_through_redaction_at_ingest(tmp_path: Path) -> N
             "SELECT value, evidence FROM qa_answers WHERE criterion_id = 'no-full-card-number'"
         ).fetchall()[0]
     assert value == "fail" and '"text":"[CARD]"' in evidence and "4111" not in evidence
+
+
+def test_a_malformed_scorecard_never_stops_the_others_from_scoring(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from conftest import interaction, write_jsonl
+    from signalroom.cli.app import app
+    from signalroom.ingest.loader import Loader
+    from signalroom.pipeline.analyze import analyze
+    from signalroom.store import Store
+
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "id: greeting\nname: Greeting\nsections:\n  - name: Opening\n    criteria:\n"
+        "      - id: hello\n        name: Says hello\n        kind: phrase\n        speaker: agent\n"
+        "        patterns: [hello]\n"
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("id: greeting", "id: broken").replace("speaker: agent", "speakr: agent"))
+    db = tmp_path / "w.duckdb"
+    record = interaction("c-1", channel="chat", turns=[{"speaker": "agent", "text": "Hello there!"}])
+    with Store.open(db) as store:
+        Loader(store).ingest([write_jsonl(tmp_path / "one.jsonl", [record])], fmt="jsonl", source="t")
+        analyze(store, tier="fast", skip=["purpose", "embed", "reasons"])
+    result = CliRunner().invoke(
+        app, ["qa", "score", "--scorecard", str(bad), "--scorecard", str(good), "--db", str(db), "--json"]
+    )
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    [error] = report["sync"]["errors"]
+    assert error.startswith(f"{bad}: line 9: sections[0].criteria[0].speakr: Extra inputs are not permitted")
+    assert "greeting" in report["scorecards"] and report["interactions"] == 1
+    with Store.open(db, read_only=True) as store:
+        assert store.connection.execute(
+            "SELECT value FROM qa_answers WHERE scorecard_id = 'greeting' AND criterion_id = 'hello'"
+        ).fetchall() == [("pass",)]
