@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from signalroom.cli import customers, demo, episodes, export, interactions, qa, quarantine, scorecard, surveys, topics
+from signalroom.cli import (
+    customers,
+    demo,
+    episodes,
+    export,
+    interactions,
+    qa,
+    quarantine,
+    scorecard,
+    signals,
+    surveys,
+    topics,
+)
 from signalroom.cli.analyze import analyze_command
 from signalroom.cli.context import context
 from signalroom.cli.drivers import drivers
@@ -35,6 +47,7 @@ app.add_typer(customers.app, name="customers")
 app.add_typer(episodes.app, name="episodes")
 app.add_typer(scorecard.app, name="scorecard")
 app.add_typer(qa.app, name="qa")
+app.add_typer(signals.app, name="signals")
 app.add_typer(surveys.app, name="surveys")
 
 

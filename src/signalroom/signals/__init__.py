@@ -1,0 +1,1 @@
+"""Emerging signals: what is newly going wrong, before the KPIs move (docs/signals.md)."""
