@@ -26,6 +26,10 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First day (YYYY-MM-DD, the record's local date).", show_default=False)
+]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).", show_default=False)]
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -46,6 +50,16 @@ def emit_json(data: Any) -> None:
 def fail(message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option's value; a bad one fails naming the option and the value."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not a date: use YYYY-MM-DD")
 
 
 @contextmanager

@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store
+from signalroom.cli.common import (
+    DbOption,
+    FromOption,
+    JsonOption,
+    ToOption,
+    console,
+    emit_json,
+    fail,
+    open_store,
+    parse_day,
+)
 from signalroom.journeys.drivers import FAMILIES, OUTCOMES, DriversConfig, DriversError, DriversReport, find_drivers
 
 
@@ -25,18 +35,14 @@ def drivers(
     alpha: Annotated[float, typer.Option("--alpha", help="False discovery rate (and tree-scan level).")] = 0.05,
     window_days: Annotated[int, typer.Option("--window-days", help="Repeat and next-issue window in days.")] = 7,
     churn_days: Annotated[int, typer.Option("--churn-days", help="Churn window in days.")] = 30,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local date).", show_default=False)
-    ] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, included.", show_default=False)] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Rank what drives repeat contact, unresolved contacts, negative endings, low CSAT, churn, transfers…"""
-    from signalroom.journeys.drivers import parse_dates
-
+    start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     try:
-        start, end = parse_dates(date_from, date_to)
         config = DriversConfig(
             outcome=outcome,
             families=tuple(family) if family else FAMILIES,

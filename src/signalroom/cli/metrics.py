@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, JsonOption, console, emit_json, err_console, fail, open_store
+from signalroom.cli.common import (
+    DbOption,
+    FromOption,
+    JsonOption,
+    ToOption,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    open_store,
+    parse_day,
+)
 from signalroom.journeys.metrics import (
     GROUPINGS,
     METRICS,
@@ -16,7 +27,6 @@ from signalroom.journeys.metrics import (
     MetricsReport,
     MetricValue,
     compute_metrics,
-    parse_date,
 )
 
 
@@ -24,12 +34,8 @@ def metrics(
     by: Annotated[
         str | None, typer.Option("--by", help=f"Break down by {', '.join(GROUPINGS)}.", show_default=False)
     ] = None,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First day (YYYY-MM-DD, the record's local date).", show_default=False)
-    ] = None,
-    date_to: Annotated[
-        str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).", show_default=False)
-    ] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     window_days: Annotated[
         int, typer.Option("--window-days", help="Repeat-contact window in days (repeat, FCR, next issue).")
     ] = 7,
@@ -46,8 +52,8 @@ def metrics(
             window_days=window_days,
             churn_days=churn_days,
             by=by,
-            date_from=parse_date(date_from, "--from"),
-            date_to=parse_date(date_to, "--to"),
+            date_from=parse_day(date_from, "--from"),
+            date_to=parse_day(date_to, "--to"),
             metrics=tuple(metric) if metric else tuple(METRICS),
         )
     except MetricsError as exc:

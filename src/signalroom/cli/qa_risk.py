@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store
+from signalroom.cli.common import (
+    DbOption,
+    FromOption,
+    JsonOption,
+    ToOption,
+    console,
+    emit_json,
+    fail,
+    open_store,
+    parse_day,
+)
 from signalroom.qa.risk import (
     GROUPINGS,
     PERIODS,
@@ -17,7 +27,6 @@ from signalroom.qa.risk import (
     RiskError,
     RiskReport,
     compliance_risk,
-    parse_date,
 )
 
 # Beyond these, the text shows only the groups flagged above the rest (--json has every one).
@@ -33,12 +42,8 @@ def risk_command(
     ] = None,
     by: Annotated[str, typer.Option("--by", help=f"Break down by {', '.join(GROUPINGS)}.")] = "agent",
     trend: Annotated[str, typer.Option("--trend", help=f"Trend per {' or '.join(PERIODS)}.")] = "week",
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First day (YYYY-MM-DD, the record's local date).", show_default=False)
-    ] = None,
-    date_to: Annotated[
-        str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).", show_default=False)
-    ] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     sample_rate: Annotated[
         float, typer.Option("--sample-rate", help="The review sample to compare with, as a share (0, 1].")
     ] = 0.02,
@@ -52,7 +57,7 @@ def risk_command(
     try:
         config = RiskConfig(
             scorecard_id=scorecard, criterion_id=criterion, by=by, trend=trend,
-            date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to"),
+            date_from=parse_day(date_from, "--from"), date_to=parse_day(date_to, "--to"),
             sample_rate=sample_rate, examples=examples,
         )  # fmt: skip
         with open_store(db, read_only=True) as store:

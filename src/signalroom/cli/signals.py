@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store
+from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store, parse_day
 
 app = typer.Typer(help="Emerging signals: what is newly going wrong.", no_args_is_help=True)
 
@@ -35,24 +35,16 @@ def detect_command(
 ) -> None:
     """Needs rising in volume against their usual share of the day's contacts, with when they were
     first detected, the series, the extra contacts (and their cost) and example contacts."""
-    from datetime import date
-
     from signalroom.signals.detect import SignalsError, detect
     from signalroom.signals.volume import VolumeConfig
-
-    def day(text: str, option: str) -> date:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            fail(f"{option} {text!r} is not a date: use YYYY-MM-DD")
 
     if as_of is not None and backtest is not None:
         fail("--as-of and --backtest cannot be combined: --backtest FROM TO ends on TO")
     since = until = None
     if backtest is not None:
-        since, until = day(backtest[0], "--backtest"), day(backtest[1], "--backtest")
+        since, until = parse_day(backtest[0], "--backtest"), parse_day(backtest[1], "--backtest")
     elif as_of is not None:
-        until = day(as_of, "--as-of")
+        until = parse_day(as_of, "--as-of")
     with open_store(db, read_only=True) as store:
         try:
             start, end, found = detect(

@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from signalroom.cli.common import DbOption, JsonOption, console, emit_json, err_console, fail, open_store
+from signalroom.cli.common import (
+    DbOption,
+    FromOption,
+    JsonOption,
+    ToOption,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    open_store,
+    parse_day,
+)
 from signalroom.journeys.survey_bias import (
     GROUPINGS,
     BothWays,
@@ -15,7 +26,6 @@ from signalroom.journeys.survey_bias import (
     SurveyBiasError,
     SurveyBiasReport,
     compute_survey_bias,
-    parse_date,
 )
 
 app = typer.Typer(help="Surveys: who answers them, and what everyone else would have said.", no_args_is_help=True)
@@ -26,18 +36,14 @@ def bias(
     by: Annotated[
         str | None, typer.Option("--by", help=f"Break CSAT down by {', '.join(GROUPINGS)}.", show_default=False)
     ] = None,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First day (YYYY-MM-DD, the record's local date).", show_default=False)
-    ] = None,
-    date_to: Annotated[
-        str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).", show_default=False)
-    ] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Compare respondents with all interactions; predict CSAT for every interaction, with held-out accuracy."""
     try:
-        config = SurveyBiasConfig(by=by, date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to"))
+        config = SurveyBiasConfig(by=by, date_from=parse_day(date_from, "--from"), date_to=parse_day(date_to, "--to"))
         with open_store(db, read_only=True) as store:
             report = compute_survey_bias(store, config)
     except SurveyBiasError as exc:

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from signalroom.journeys import driver_stats as st
-from signalroom.journeys.metrics import parse_date
 from signalroom.journeys.reason_groups import reason_tree
 from signalroom.store import drivers as sql
 from signalroom.store import episodes as episode_store
@@ -381,10 +380,3 @@ def _driver(c: _Candidate, units: int, hits: int, examples: tuple[str, ...]) -> 
 
 def _round(pair: tuple[float, float]) -> tuple[float, float]:
     return round(pair[0], 6), round(pair[1], 6)
-
-
-def parse_dates(date_from: str | None, date_to: str | None) -> tuple[date | None, date | None]:
-    try:
-        return parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    except ValueError as exc:
-        raise DriversError(str(exc)) from None

@@ -26,15 +26,6 @@ class MetricsError(ValueError):
     pass
 
 
-def parse_date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise MetricsError(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
-
-
 @dataclass(frozen=True)
 class MetricsConfig:
     """What to compute. Validated when made: a bad value is a :class:`MetricsError`."""

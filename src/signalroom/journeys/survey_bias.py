@@ -39,15 +39,6 @@ class SurveyBiasError(ValueError):
     pass
 
 
-def parse_date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise SurveyBiasError(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
-
-
 @dataclass(frozen=True, kw_only=True)
 class SurveyBiasConfig:
     """What to compute. Validated when made: a bad value is a :class:`SurveyBiasError`."""

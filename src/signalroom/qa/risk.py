@@ -25,15 +25,6 @@ class RiskError(ValueError):
     """A bad request: the message names the bad value."""
 
 
-def parse_date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise RiskError(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
-
-
 @dataclass(frozen=True, kw_only=True)
 class RiskConfig:
     """What to compute. Validated when made: a bad value is a :class:`RiskError`."""

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from signalroom.journeys.reason_groups import reason_tree
-from signalroom.signals.volume import Rise, VolumeConfig, backtest, rising
+from signalroom.signals.volume import Rise, VolumeConfig, backtest
 from signalroom.store import episodes as episode_store
 from signalroom.store import signals as signal_store
 from signalroom.store.outcome_metrics import reason_labels
@@ -94,12 +94,7 @@ def detect(
         raise SignalsError(f"--backtest starts {start} after it ends {end}")
     out = []
     for found in backtest(daily.counts, daily.totals, start, end, config):
-        extra = sum(
-            r.observed - r.expected
-            for d in _days(found.first_detected, end)
-            for r in rising(daily.counts, daily.totals, d, config)
-            if r.reason == found.reason
-        )
+        extra = sum(r.observed - r.expected for r in found.rises)
         series = [
             {"day": d.isoformat(), "contacts": daily.counts.get((found.reason, d), 0), "all": daily.totals.get(d, 0)}
             for d in _days(max(days[0], found.first_detected - timedelta(days=14)), end)

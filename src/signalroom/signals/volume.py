@@ -82,9 +82,19 @@ def rising(counts: Counts, totals: Mapping[date, int], day: date, config: Volume
 @dataclass(frozen=True)
 class Detection:
     reason: int
-    first_detected: date
-    days_detected: int
-    strongest: Rise
+    rises: tuple[Rise, ...]  # every day it was detected, in order
+
+    @property
+    def first_detected(self) -> date:
+        return self.rises[0].day
+
+    @property
+    def days_detected(self) -> int:
+        return len(self.rises)
+
+    @property
+    def strongest(self) -> Rise:
+        return min(self.rises, key=lambda r: r.p_value)
 
     def to_dict(self) -> dict[str, Any]:
         return {"reason": self.reason, "first_detected": self.first_detected.isoformat(),
@@ -103,6 +113,6 @@ def backtest(counts: Counts, totals: Mapping[date, int], start: date, end: date,
             seen.setdefault(rise.reason, []).append(rise)
         day += timedelta(days=1)
     return sorted(
-        (Detection(r, rises[0].day, len(rises), min(rises, key=lambda x: x.p_value)) for r, rises in seen.items()),
+        (Detection(r, tuple(rises)) for r, rises in seen.items()),
         key=lambda d: (d.first_detected, d.reason),
     )

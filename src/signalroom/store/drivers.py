@@ -145,13 +145,12 @@ _RELATIONS: dict[str, str] = {"contact": "contacts", "event": "self_service_even
 _KEYS: dict[str, tuple[str, str]] = {"contact": ("contact_source", "contact_id"), "event": ("source", "id")}
 
 
-def _scope(unit: Unit, outcome: OutcomeSql, date_from: str | None, date_to: str | None) -> str:
+def _scope(outcome: OutcomeSql, date_from: str | None, date_to: str | None) -> str:
     parts = [f"({outcome.eligible})"]
-    day = "local_date"
     if date_from:
-        parts.append(f"{day} >= DATE '{date_from}'")
+        parts.append(f"local_date >= DATE '{date_from}'")
     if date_to:
-        parts.append(f"{day} <= DATE '{date_to}'")
+        parts.append(f"local_date <= DATE '{date_to}'")
     return " AND ".join(parts)
 
 
@@ -174,7 +173,7 @@ def count_candidates(
 ) -> tuple[int, int, list[Counts]]:
     """The eligible units and their outcomes, and per candidate value the same two counts."""
     con = store.connection
-    rel, scope = _RELATIONS[outcome.unit], _scope(outcome.unit, outcome, date_from, date_to)
+    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to)
     base = f"SELECT *, CASE WHEN {outcome.hit} THEN 1 ELSE 0 END AS hit FROM {rel} WHERE {scope}"
     total = con.execute(f"SELECT count(*), coalesce(sum(hit), 0) FROM ({base}) b").fetchall()[0]
     out: list[Counts] = []
@@ -246,7 +245,7 @@ def overlaps(
     candidate drivers without moving a row per unit."""
     if len(conditions) > MAX_OVERLAP_CANDIDATES:
         raise ValueError(f"at most {MAX_OVERLAP_CANDIDATES} candidates at once")
-    rel, scope = _RELATIONS[outcome.unit], _scope(outcome.unit, outcome, date_from, date_to)
+    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to)
     bits = " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(conditions)) or "0"
     sql = (
         f"SELECT CAST({bits} AS BIGINT) AS mask, count(*), sum(CASE WHEN {outcome.hit} THEN 1 ELSE 0 END) "
@@ -269,7 +268,7 @@ def examples(
     """Up to ``limit`` units (source/id, in id order) with the outcome, for each condition."""
     if limit <= 0 or not conditions:
         return [[] for _ in conditions]
-    rel, scope = _RELATIONS[outcome.unit], _scope(outcome.unit, outcome, date_from, date_to)
+    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to)
     src, ident = _KEYS[outcome.unit]
     parts = [
         f"(SELECT {i} AS k, {src} AS s, {ident} AS i FROM {rel} b WHERE {scope} AND ({outcome.hit}) AND ({c}) "

@@ -65,9 +65,9 @@ def to_score(store: Store, scorecards: dict[str, str], full: bool = False) -> li
     """Analysed interactions without a current result for every scorecard (``scorecards``: id →
     content hash): new, changed or re-analysed, or scored with another version of a scorecard."""
     con = store.connection
-    keys = [tuple(r) for r in con.execute("SELECT source, id FROM interaction_analysis ORDER BY source, id").fetchall()]
     if full or not scorecards:
-        return [(str(s), str(i)) for s, i in keys]
+        everything = con.execute("SELECT source, id FROM interaction_analysis ORDER BY source, id").fetchall()
+        return [(str(s), str(i)) for s, i in everything]
     values = ", ".join(f"('{k}', '{h}')" for k, h in scorecards.items() if "'" not in k + h)
     stale = con.execute(
         f"SELECT a.source, a.id FROM interaction_analysis a CROSS JOIN (VALUES {values}) c(scorecard_id, hash) "
