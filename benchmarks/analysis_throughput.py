@@ -89,7 +89,7 @@ def main() -> None:
                 started = time.perf_counter()
                 loader.ingest([work / "demo"], fmt="jsonl", source="demo")
                 print(f"{mode}: loaded in {time.perf_counter() - started:.1f} s", flush=True)
-                first = analyze(store)
+                first = analyze(store, detect_signals=False)
                 print(
                     f"  first run (with the fit): {first.run.interactions:,} in {first.run.seconds:.1f} s", flush=True
                 )
@@ -98,7 +98,7 @@ def main() -> None:
             for _ in range(args.repeat):
                 for mode, store in stores.items():  # side by side: the modes alternate
                     used = _cpu_seconds()
-                    again = analyze(store, full=True)
+                    again = analyze(store, full=True, detect_signals=False)
                     cpu[mode].append(_cpu_seconds() - used)
                     runs[mode].append(again.run)
                     rate = again.run.interactions / again.run.seconds

@@ -32,6 +32,9 @@ def analyze_command(
         bool, typer.Option("--refit", help="Rediscover the contact reasons (their ids are kept).")
     ] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Interactions per batch.")] = DEFAULT_BATCH_SIZE,
+    signals: Annotated[
+        bool, typer.Option("--signals/--no-signals", help="Detect and store the ranked list of emerging signals.")
+    ] = True,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -43,7 +46,10 @@ def analyze_command(
     with open_store(db) as store:
         try:
             if json or not sys.stderr.isatty():
-                report = analyze(store, full=full, tier=tier, skip=skip or (), refit=refit, batch_size=batch_size)
+                report = analyze(
+                    store, full=full, tier=tier, skip=skip or (), refit=refit, batch_size=batch_size,
+                    detect_signals=signals,
+                )  # fmt: skip
             else:
                 with Progress(
                     TextColumn("[bold]analysing"),
@@ -61,6 +67,7 @@ def analyze_command(
                         skip=skip or (),
                         refit=refit,
                         batch_size=batch_size,
+                        detect_signals=signals,
                         progress=lambda done, total: bar.update(task, completed=done, total=total),
                     )
         except (AnalyzeError, EmbeddingError, ImportError) as exc:
@@ -91,3 +98,11 @@ def analyze_command(
             f"Rebuilt {ep.episodes:,} episodes from {ep.contacts:,} contacts (window {ep.window_days} days). "
             "See the outcomes with [bold]signalroom metrics[/]."
         )
+    if report.signals is not None:
+        top = "; ".join(f"#{s['rank']} {s['title']} ({s['owner_function']})" for s in report.signals[:3])
+        console.print(
+            f"Detected {len(report.signals)} emerging signal(s){': ' + top if top else ''}. "
+            "See them with [bold]signalroom signals[/]."
+        )
+    elif report.signals_note:
+        console.print(f"[yellow]No signals: {report.signals_note}[/]")

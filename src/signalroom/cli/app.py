@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from signalroom.cli import (
+    actions,
     customers,
     demo,
     episodes,
@@ -12,10 +13,12 @@ from signalroom.cli import (
     interactions,
     qa,
     quarantine,
+    routing,
     scorecard,
     signals,
     surveys,
     topics,
+    webhooks,
 )
 from signalroom.cli.analyze import analyze_command
 from signalroom.cli.context import context
@@ -48,6 +51,9 @@ app.add_typer(episodes.app, name="episodes")
 app.add_typer(scorecard.app, name="scorecard")
 app.add_typer(qa.app, name="qa")
 app.add_typer(signals.app, name="signals")
+app.add_typer(routing.app, name="routing")
+app.add_typer(actions.app, name="actions")
+app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(surveys.app, name="surveys")
 
 

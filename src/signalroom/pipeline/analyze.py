@@ -41,11 +41,15 @@ class AnalyzeReport:
     note: str | None = None
     taxonomy_version: int | None = None  # a seeded taxonomy assigns the reasons (method taxonomy)
     episodes: EpisodeReport | None = None  # rebuilt after the reasons are assigned
+    signals: list[dict[str, Any]] | None = None  # the ranked list detected after the episodes
+    signals_note: str | None = None  # why there is no list
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.run.to_dict(),
             "episodes": self.episodes.to_dict() if self.episodes else None,
+            "signals": self.signals,
+            "signals_note": self.signals_note,
             "reasons": {
                 "model_version": self.model_version,
                 "refitted": self.refitted,
@@ -109,9 +113,11 @@ def analyze(
     refit: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    detect_signals: bool = True,
 ) -> AnalyzeReport:
     """Analyse (below), then rebuild the episodes with the reasons just assigned (set-based SQL:
-    about 2.4 s per 100,000 interactions; docs/journeys.md#episodes)."""
+    about 2.4 s per 100,000 interactions; docs/journeys.md#episodes), then detect and store the
+    ranked list of emerging signals as of the last day (docs/signals.md)."""
     report = _analyze(
         store,
         full=full,
@@ -122,7 +128,21 @@ def analyze(
         progress=progress,
     )
     report.episodes = build_episodes(store)
+    if detect_signals:
+        _detect_signals(store, report)
     return report
+
+
+def _detect_signals(store: Store, report: AnalyzeReport) -> None:
+    from signalroom.signals.detect import SignalsError, detect, save
+
+    try:
+        run = detect(store)
+    except SignalsError as exc:
+        report.signals_note = str(exc)
+        return
+    save(store, run)
+    report.signals = [s.to_dict() for s in run.signals]
 
 
 def _analyze(

@@ -1,0 +1,1 @@
+"""From signals to owned work: routing, actions with measured impact, outbound webhooks."""
