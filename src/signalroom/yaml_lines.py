@@ -5,10 +5,12 @@ are not permitted``."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 Loc = tuple[str | int, ...]
 
@@ -61,3 +63,20 @@ def problems(
         loc = (*prefix, *kept)
         out.append(f"line {line_of(lines, loc)}: {field_path(loc, root)}: {err['msg']}")
     return out
+
+
+def validate_yaml(
+    text: str, model: type[M], where: str, *, error: type[Exception], shape: str, tags: Collection[str] = ()
+) -> M:
+    """``model`` from YAML text of a mapping; ``error`` names ``where`` and each line and field.
+    ``shape`` says what the document should be when it is not a mapping."""
+    try:
+        data, lines = load_with_lines(text)
+    except yaml.YAMLError as exc:
+        raise error(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise error(f"{where}: line 1: {shape}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(f"{where}: " + "; ".join(problems(exc, lines, tags=tags))) from None

@@ -16,11 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signalroom.signals.model import DETECTORS
-from signalroom.yaml_lines import load_with_lines, problems
+from signalroom.yaml_lines import validate_yaml
 
 FUNCTIONS = ("product", "marketing", "operations", "policy", "training", "workforce", "qa")
 Function = Literal["product", "marketing", "operations", "policy", "training", "workforce", "qa"]
@@ -94,16 +93,8 @@ class Route:
 
 
 def parse_rules(text: str, where: str = "<yaml>") -> RoutingRules:
-    try:
-        data, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise RoutingError(f"{where}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise RoutingError(f"{where}: line 1: routing rules are a mapping with `rules` and `default`")
-    try:
-        return RoutingRules.model_validate(data)
-    except ValidationError as exc:
-        raise RoutingError(f"{where}: " + "; ".join(problems(exc, lines))) from None
+    return validate_yaml(text, RoutingRules, where, error=RoutingError,
+                         shape="routing rules are a mapping with `rules` and `default`")  # fmt: skip
 
 
 def load_rules(path: Path) -> RoutingRules:

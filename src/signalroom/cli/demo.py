@@ -214,6 +214,20 @@ def run_command(
             f"{f.expected:.1f} expected from peers on the same reasons",
             highlight=False,
         )
+    if analysis.signals:
+        console.print("[bold]Emerging signals[/], ranked, with their owners (signalroom signals):")
+        for signal in analysis.signals:
+            console.print(
+                f"  {signal['rank']}. {signal['title']} — found by {', '.join(signal['detectors'])}, first detected "
+                f"{signal['first_detected']}; owner {signal['owner_function']}: {signal['owner']}",
+                highlight=False,
+            )
+        first, last = config.start + dt.timedelta(days=4), config.start + dt.timedelta(days=config.days - 1)
+        console.print(
+            f"  Replay the period day by day: signalroom signals detect --backtest {first} {last} "
+            "(--incidents examples/incidents/demo-month.yaml for the default month)",
+            highlight=False,
+        )
     table = Table(title="Planted in this month, for the analysis to find (truth in .truth/truth.json)")
     table.add_column("phenomenon")
     table.add_column("what happened")

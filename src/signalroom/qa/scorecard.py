@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from signalroom.qa.phrases import PatternError, parse_pattern
-from signalroom.yaml_lines import load_with_lines, problems
+from signalroom.yaml_lines import validate_yaml
 
 SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
 Speaker = Literal["agent", "customer", "any"]
@@ -242,16 +241,8 @@ class Scorecard(_Strict):
 
 def parse_scorecard(text: str, where: str = "<yaml>") -> Scorecard:
     """A scorecard from YAML text; :class:`ScorecardError` names ``where``, each line and field."""
-    try:
-        data, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise ScorecardError(f"{where}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ScorecardError(f"{where}: line 1: a scorecard is a mapping with id, name and sections")
-    try:
-        return Scorecard.model_validate(data)
-    except ValidationError as exc:
-        raise ScorecardError(f"{where}: " + "; ".join(problems(exc, lines, tags=KINDS))) from None
+    return validate_yaml(text, Scorecard, where, error=ScorecardError,
+                         shape="a scorecard is a mapping with id, name and sections", tags=KINDS)  # fmt: skip
 
 
 def load_scorecard(path: Path) -> Scorecard:

@@ -21,11 +21,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from signalroom.signals.rank import Signal
-from signalroom.yaml_lines import load_with_lines, problems
+from signalroom.yaml_lines import validate_yaml
 
 
 class BacktestError(ValueError):
@@ -49,16 +48,8 @@ def load_incidents(path: Path) -> list[Incident]:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise BacktestError(f"{path}: cannot read: {exc}") from None
-    try:
-        data, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise BacktestError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise BacktestError(f"{path}: line 1: a mapping with a list of `incidents` (name, onset, words)")
-    try:
-        return list(Incidents.model_validate(data).incidents)
-    except ValidationError as exc:
-        raise BacktestError(f"{path}: " + "; ".join(problems(exc, lines))) from None
+    shape = "a mapping with a list of `incidents` (name, onset, words)"
+    return list(validate_yaml(text, Incidents, str(path), error=BacktestError, shape=shape).incidents)
 
 
 @dataclass(frozen=True)

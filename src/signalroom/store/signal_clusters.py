@@ -12,6 +12,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
+from signalroom.store.reason_models import tier_in_use
 from signalroom.store.warehouse import Store
 
 
@@ -38,14 +39,7 @@ def embedding_tier(store: Store) -> str | None:
         "SELECT m.tier FROM interaction_reasons r JOIN reason_models m ON m.version = r.model_version "
         "WHERE r.method = 'discovered' GROUP BY m.tier, r.model_version ORDER BY count(*) DESC, m.tier LIMIT 1"
     ).fetchall()
-    if rows:
-        return str(rows[0][0])
-    rows = store.connection.execute(
-        "SELECT tier FROM (SELECT tier, created_at FROM reason_models "
-        "UNION ALL SELECT tier, created_at FROM taxonomies WHERE removed_at IS NULL) t "
-        "ORDER BY created_at DESC LIMIT 1"
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
+    return str(rows[0][0]) if rows else tier_in_use(store)
 
 
 def embedded_contacts(store: Store, tier: str, first: date, last: date) -> EmbeddedContacts:
