@@ -13,6 +13,7 @@ from signalroom.signals.backtest import BacktestError, evaluate, load_incidents
 from signalroom.signals.model import Finding
 from signalroom.signals.needs import Needs
 from signalroom.signals.rank import RankConfig, merge, rank
+from signalroom.store import Store
 
 NEEDS = Needs(of_reason={1: 1, 2: 1, 3: 3}, members={1: [1, 2], 3: [3]},
               labels={1: "mobile app (+1 related reason)", 3: "refund"})  # fmt: skip
@@ -136,3 +137,15 @@ def test_bad_incidents_file(tmp_path: Path, text: str, message: str) -> None:
     assert message in str(err.value)
     with pytest.raises(BacktestError, match="cannot read"):
         load_incidents(tmp_path / "missing.yaml")
+
+
+def test_a_detector_the_data_cannot_feed_is_left_out_with_a_note(store: Store) -> None:
+    """Nothing analysed: the cluster detector has no embeddings; the others still run."""
+    from signalroom.signals.detect import DetectConfig, SignalsError, find
+
+    config = DetectConfig(detectors=("volume", "new_cluster"))
+    notes: list[str] = []
+    assert find(store, NEEDS, start=date(2026, 3, 1), end=date(2026, 3, 2), config=config, notes=notes) == []
+    assert len(notes) == 1 and notes[0].startswith("new_cluster: ")
+    with pytest.raises(SignalsError):  # without a place for notes, the failure is the caller's
+        find(store, NEEDS, start=date(2026, 3, 1), end=date(2026, 3, 2), config=config)

@@ -157,6 +157,8 @@ def detect_command(
         return
     span = f"{run.since}" if run.since == run.as_of else f"{run.since} to {run.as_of}"
     _print_rows([s.to_dict(cost_per_contact) for s in run.signals], f"Signals detected {span}")
+    for note in run.notes:
+        console.print(f"[yellow]left out: {note}[/]", highlight=False)
     if report is not None:
         console.print(report.text())
     if not store_it:

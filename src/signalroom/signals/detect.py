@@ -96,21 +96,31 @@ class DetectionRun:
     signals: list[Signal]
     config: DetectConfig
     flags: list[Attached] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # detectors left out, and why
 
     def to_dict(self) -> dict[str, Any]:
         per = self.config.rank.cost_per_contact
         return {
             "from": self.since.isoformat(), "to": self.as_of.isoformat(),
             "signals": [s.to_dict(per) for s in self.signals],
-            "findings": len(self.findings), "config": self.config.to_dict(),
+            "findings": len(self.findings), "notes": self.notes, "config": self.config.to_dict(),
         }  # fmt: skip
 
 
-def find(store: Store, needs: Needs, *, start: date, end: date, config: DetectConfig) -> list[Finding]:
-    """Every detector's findings on the days from ``start`` to ``end``."""
+def find(
+    store: Store, needs: Needs, *, start: date, end: date, config: DetectConfig, notes: list[str] | None = None
+) -> list[Finding]:
+    """Every detector's findings on the days from ``start`` to ``end``. A detector the data cannot
+    feed (no embeddings for the cluster detector, say) is left out with a note in ``notes``, so the
+    others still make the list."""
     out: list[Finding] = []
     for name in config.detectors:
-        out.extend(DETECTOR_GROUPS[name](store, needs, start, end, config))
+        try:
+            out.extend(DETECTOR_GROUPS[name](store, needs, start, end, config))
+        except SignalsError as exc:
+            if notes is None:
+                raise
+            notes.append(f"{name}: {exc}")
     return out
 
 
@@ -146,7 +156,8 @@ def detect(
         raise SignalsError(f"the period starts {start} after it ends {end}")
     if end < min(totals) or start > max(totals):
         raise SignalsError(f"no contacts from {start} to {end}: the contacts run from {min(totals)} to {max(totals)}")
-    findings = find(store, needs, start=start, end=end, config=config)
+    notes: list[str] = []
+    findings = find(store, needs, start=start, end=end, config=config, notes=notes)
     names = reason_labels(store)
     signals = merge(findings, needs, names)
     flag_from = min(start, end - timedelta(days=config.flag_days - 1))
@@ -156,7 +167,7 @@ def detect(
         if signal.fingerprint in stored:
             signal.signal_id, signal.first_detected_before = stored[signal.fingerprint]
     ranked = rank(signals, routing_rules(store), names, config.rank)
-    return DetectionRun(start, end, findings, ranked, config, attached)
+    return DetectionRun(start, end, findings, ranked, config, attached, notes)
 
 
 def save(store: Store, run: DetectionRun) -> None:
