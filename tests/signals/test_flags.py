@@ -312,21 +312,37 @@ def _flag_month(store: Store) -> None:
         add_flag(store, advisor=advisor, text=text, interaction=ref)
 
 
-def test_review_matches_stored_signals_and_saves_the_grouping(warehouse: Store, embedder: Embedder) -> None:
+def test_review_matches_stored_signals_and_saves_nothing(warehouse: Store, embedder: Embedder) -> None:
     _flag_month(warehouse)
     _store_signal(warehouse, 41, "stuck logging in to the mobile app", "need", [20], ["t/c-5"])
     _store_signal(warehouse, 42, FEE, "flags", [10], ["t/c-1"])  # an earlier grouping: never a match
-    review = review_flags(warehouse, embedder=embedder, save=True)
+    review = review_flags(warehouse, embedder=embedder)
     assert _group_texts(review.groups) == [{FEE, FEE_2, FEE_3}, {APP, APP_2}]
     assert 0 not in review.matches
     assert review.matches[1][0]["signal_id"] == 41 and review.matches[1][1] == 1.0  # by reason
     assert [f.support for f in review.findings] == [3, 2]
-    saved = {f.flag_id: (f.group_id, f.signal_id, f.match_similarity) for f in flag_store.list_flags(warehouse)}
-    assert saved == {1: (1, None, None), 2: (1, None, None), 3: (3, 41, 1.0), 4: (3, 41, 1.0), 5: (1, None, None)}
-    with pytest.raises(FlagError, match="only a grouping of all flags can be saved"):
-        review_flags(warehouse, embedder=embedder, advisor="ann", save=True)
+    assert {(f.group_id, f.signal_id) for f in flag_store.list_flags(warehouse)} == {(None, None)}
     only_ann = review_flags(warehouse, embedder=embedder, advisor="ann")
     assert _group_texts(only_ann.groups) == [{FEE}, {APP_2}]
+
+
+def test_the_grouping_is_saved_on_the_flags_with_the_signal_each_group_went_to(
+    warehouse: Store, embedder: Embedder
+) -> None:
+    """What `signals detect` records once the list is stored: a matched group points at its signal with
+    the match's score, a group standing alone at its own signal without one."""
+    from signalroom.signals.flag_signals import Attached, save_attachments
+    from signalroom.signals.rank import Signal
+
+    _flag_month(warehouse)
+    _store_signal(warehouse, 41, "stuck logging in to the mobile app", "need", [20], ["t/c-5"])
+    review = review_flags(warehouse, embedder=embedder)
+    matched = Signal(fingerprint="need:app", title="app", kind="need", reasons=[20], findings=[], signal_id=41)
+    alone = Signal(fingerprint="flags:1", title=FEE, kind="flags", reasons=[10], findings=[], signal_id=43)
+    fee, app = review.groups
+    save_attachments(warehouse, [Attached(fee, alone, None), Attached(app, matched, review.matches[1][1])])
+    saved = {f.flag_id: (f.group_id, f.signal_id, f.match_similarity) for f in flag_store.list_flags(warehouse)}
+    assert saved == {1: (1, 43, None), 2: (1, 43, None), 3: (3, 41, 1.0), 4: (3, 41, 1.0), 5: (1, 43, None)}
     with pytest.raises(ValueError, match="no advisor flag with id 99"):
         flag_store.save_grouping(warehouse, [(1, 1, None, None), (99, 1, None, None)])
 

@@ -39,6 +39,13 @@ def test_runs_keep_ids_and_first_detected_and_announce_changes(store: Store) -> 
         as_of=date(2026, 3, 21), since=date(2026, 3, 15), config={"days": 7},
     )  # fmt: skip
     assert again == [(2, "updated"), (3, "created")]
+    # The same list again, with other numbers: stored, but nothing for subscribers to hear.
+    same = signal_store.save_ranked(
+        store, [row("need:refund", 1, "2026-03-21", score=31.0, support=22), row("phrase:new", 2, "2026-03-21")],
+        as_of=date(2026, 3, 21), since=date(2026, 3, 15), config={"days": 7},
+    )  # fmt: skip
+    assert same == [(2, "unchanged"), (3, "unchanged")]
+    assert signal_store.get_signal(store, 2)["support"] == 22  # type: ignore[index]
     listed = signal_store.ranked_signals(store)
     assert [(s["signal_id"], s["rank"], s["first_detected"]) for s in listed] == [
         (2, 1, date(2026, 3, 19)),  # the earlier first-detected day stays
@@ -53,4 +60,4 @@ def test_runs_keep_ids_and_first_detected_and_announce_changes(store: Store) -> 
         for t, p in rows(store, "SELECT event_type, payload FROM webhook_events ORDER BY event_id")
     ]
     assert events == [("signal.created", 1), ("signal.created", 2), ("signal.updated", 2), ("signal.created", 3)]
-    assert rows(store, "SELECT count(*) FROM signal_runs")[0][0] == 2
+    assert rows(store, "SELECT count(*) FROM signal_runs")[0][0] == 3

@@ -109,7 +109,9 @@ def detect_command(
     detector: Annotated[
         list[str] | None, typer.Option("--detector", help="Run only these (repeatable; default: all).")
     ] = None,
-    baseline_days: Annotated[int, typer.Option("--baseline-days", min=3, help="Days of usual share.")] = 14,
+    baseline_days: Annotated[
+        int, typer.Option("--baseline-days", min=3, help="Days of baseline before the day judged.")
+    ] = 14,
     min_support: Annotated[int, typer.Option("--min-support", min=1, help="Contacts behind a signal.")] = 8,
     cost_per_contact: CostOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the list without storing it.")] = False,

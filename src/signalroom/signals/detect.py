@@ -27,19 +27,20 @@ __all__ = ["DETECTOR_GROUPS", "DetectConfig", "DetectionRun", "SignalsError", "d
 def _new_clusters(store: Store, needs: Needs, start: date, end: date, config: DetectConfig) -> list[Finding]:
     from signalroom.signals.clusters import ClusterConfig, detect_new_clusters
 
-    return detect_new_clusters(store, needs, start=start, end=end, config=ClusterConfig())
+    clusters = ClusterConfig(baseline_days=config.baseline_days)
+    return detect_new_clusters(store, needs, start=start, end=end, config=clusters)
 
 
 def _phrases(store: Store, needs: Needs, start: date, end: date, config: DetectConfig) -> list[Finding]:
     from signalroom.signals.phrases import PhraseConfig, detect_phrases
 
-    return detect_phrases(store, needs, start=start, end=end, config=PhraseConfig())
+    return detect_phrases(store, needs, start=start, end=end, config=PhraseConfig(baseline_days=config.baseline_days))
 
 
 def _within(store: Store, needs: Needs, start: date, end: date, config: DetectConfig) -> list[Finding]:
     from signalroom.signals.within import WithinConfig, detect_within
 
-    return detect_within(store, needs, start=start, end=end, config=WithinConfig())
+    return detect_within(store, needs, start=start, end=end, config=WithinConfig(baseline_days=config.baseline_days))
 
 
 def _volume(store: Store, needs: Needs, start: date, end: date, config: DetectConfig) -> list[Finding]:
@@ -66,7 +67,7 @@ DETECTOR_GROUPS: dict[str, Detector] = {
 @dataclass(frozen=True, kw_only=True)
 class DetectConfig:
     detectors: tuple[str, ...] = tuple(DETECTOR_GROUPS)
-    baseline_days: int = 14
+    baseline_days: int = 14  # of every day-by-day detector
     days: int = 7  # the ranked list holds what was detected on the last `days` days up to the day judged
     flag_days: int = 30  # advisors' flags raised in the last `flag_days` days up to the day judged count
     flags: FlagConfig = field(default_factory=FlagConfig)

@@ -7,15 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from signalroom.signals.flags import (
-    FlagConfig,
-    FlagGroup,
-    candidate,
-    flag_findings,
-    flag_vectors,
-    group_flags,
-    match_groups,
-)
+from signalroom.signals.flags import FlagConfig, FlagGroup, candidate, group_and_match
 from signalroom.signals.needs import Needs
 from signalroom.signals.rank import Signal
 from signalroom.store import flags as flag_store
@@ -39,19 +31,17 @@ def attach_flags(
     flags = [f for f in flag_store.list_flags(store) if f.day >= first and (last is None or f.day <= last)]
     if not flags:
         return []
-    from signalroom.pipeline.embed import make_embedder
-
-    config = config or FlagConfig()
-    embedder = make_embedder(config.tier)
-    groups = group_flags(flags, flag_vectors(flags, embedder), {f.flag_id: needs.need(f.reason) for f in flags}, config)
     machine = list(signals)
-    candidates = [
-        candidate(title=s.title, reasons=s.reasons, phrases=s.phrases, evidence=s.evidence, embedder=embedder)
-        for s in machine
-    ]
-    matches = match_groups(groups, candidates, config)
+    groups, findings, matches = group_and_match(
+        store, needs, flags,
+        lambda embedder: [
+            candidate(title=s.title, reasons=s.reasons, phrases=s.phrases, evidence=s.evidence, embedder=embedder)
+            for s in machine
+        ],
+        config or FlagConfig(),
+    )  # fmt: skip
     out = []
-    for index, (group, finding) in enumerate(zip(groups, flag_findings(store, needs, groups), strict=True)):
+    for index, (group, finding) in enumerate(zip(groups, findings, strict=True)):
         if index in matches:
             target, score = machine[matches[index][0]], matches[index][1]
             target.findings.append(finding)

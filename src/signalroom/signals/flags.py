@@ -16,7 +16,7 @@ app" / "locked out, web reset fails") are not merged on words alone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -328,6 +328,25 @@ def signal_candidates(signals: Sequence[Mapping[str, Any]], embedder: Any) -> li
     ]
 
 
+def group_and_match(
+    store: Store,
+    needs: Needs,
+    flags: Sequence[Flag],
+    candidates: Callable[[Any], Sequence[SignalCandidate]],
+    config: FlagConfig,
+    embedder: Any = None,
+) -> tuple[list[FlagGroup], list[Finding], dict[int, tuple[int, float]]]:
+    """The flags grouped, as findings, and each group's best candidate (group index → (candidate
+    index, score)). ``candidates`` makes the candidates with the embedder the flags were embedded
+    with."""
+    from signalroom.pipeline.embed import make_embedder
+
+    embedder = embedder or make_embedder(config.tier)
+    groups = group_flags(flags, flag_vectors(flags, embedder), {f.flag_id: needs.need(f.reason) for f in flags}, config)
+    matches = match_groups(groups, candidates(embedder), config) if groups else {}
+    return groups, flag_findings(store, needs, groups), matches
+
+
 def review_flags(
     store: Store,
     *,
@@ -335,35 +354,22 @@ def review_flags(
     since: date | None = None,
     config: FlagConfig | None = None,
     embedder: Any = None,
-    save: bool = False,
 ) -> FlagReview:
     """Group the flags (optionally one advisor's, or those since a day) and match the groups to the
-    machine-detected signals of the latest ranked list. With ``save`` the grouping and the matches
-    are stored on the flags; only a grouping of all flags can be saved, since a filtered one would
-    overwrite the group of flags it never saw with a partial view."""
-    from signalroom.pipeline.embed import make_embedder
+    machine-detected signals of the latest ranked list. It stores nothing: the grouping recorded on
+    the flags is the one `signalroom analyze` and `signals detect` make with the list."""
     from signalroom.signals.needs import needs_of
     from signalroom.store.signals import ranked_signals
 
-    if save and (advisor is not None or since is not None):
-        raise FlagError("only a grouping of all flags can be saved: drop the advisor and since filters")
-    config = config or FlagConfig()
-    embedder = embedder or make_embedder(config.tier)
     flags = flag_store.list_flags(store, advisor=advisor, since=since)
     try:
         needs = needs_of(store)
     except SignalsError:  # no episodes built yet: each reason is its own need
         needs = Needs({}, {}, {})
-    groups = group_flags(flags, flag_vectors(flags, embedder), {f.flag_id: needs.need(f.reason) for f in flags}, config)
     # A stored "flags" signal is an earlier grouping of these same flags, not a machine detection.
-    signals: list[dict[str, Any]] = [s for s in ranked_signals(store) if s["kind"] != "flags"] if groups else []
-    matched = match_groups(groups, signal_candidates(signals, embedder), config)
+    signals: list[dict[str, Any]] = [s for s in ranked_signals(store) if s["kind"] != "flags"] if flags else []
+    groups, findings, matched = group_and_match(
+        store, needs, flags, lambda e: signal_candidates(signals, e), config or FlagConfig(), embedder
+    )
     matches = {g: (signals[c], score) for g, (c, score) in matched.items()}
-    if save:
-        rows: list[tuple[int, int, int | None, float | None]] = []
-        for g, group in enumerate(groups):
-            signal_id, similarity = (int(matches[g][0]["signal_id"]), matches[g][1]) if g in matches else (None, None)
-            rows.extend((f.flag_id, group.group_id, signal_id, similarity) for f in group.flags)
-        with store.transaction():
-            flag_store.save_grouping(store, rows)
-    return FlagReview(groups=groups, findings=flag_findings(store, needs, groups), matches=matches)
+    return FlagReview(groups=groups, findings=findings, matches=matches)

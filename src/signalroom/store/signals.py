@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import orjson
+
 from signalroom.store.warehouse import Store
 
 
@@ -38,8 +40,6 @@ _JSON_COLUMNS = ("findings", "series", "evidence")
 
 
 def _signal_rows(store: Store, where: str = "", params: list[object] | None = None) -> list[dict[str, object]]:
-    import orjson
-
     cursor = store.connection.execute(
         f"SELECT {_SIGNAL_COLUMNS} FROM signals {where} ORDER BY rank NULLS LAST, signal_id", params or []
     )
@@ -82,18 +82,28 @@ def first_detected_by_fingerprint(store: Store) -> dict[str, tuple[int, date]]:
     return {str(f): (int(i), d) for f, i, d in rows}
 
 
+# What subscribers hear about; a signal whose other numbers moved is not announced again.
+_ANNOUNCED = ("title", "rank", "first_detected", "detectors", "owner_function", "owner")
+
+
+def _announced_values(row: dict[str, object], first: date) -> tuple[object, ...]:
+    return tuple(first if k == "first_detected" else row[k] for k in _ANNOUNCED)
+
+
 def save_ranked(store: Store, rows: list[dict[str, object]], *, as_of: date, since: date,
                 config: dict[str, object]) -> list[tuple[int, str]]:  # fmt: skip
     """Write the latest ranked list in one transaction: signals already stored (same fingerprint)
     are updated and keep their id and first-detected day, new ones get an id, those not in the list
     any more keep their row with rank NULL. Each new or changed signal is announced to webhook
-    subscribers in the same transaction. Returns (id, 'created' | 'updated') per row."""
-    import orjson
-
+    subscribers in the same transaction — changed in what they hear about (title, rank, first day,
+    detectors, owner), not in every number. Returns (id, 'created' | 'updated' | 'unchanged') per row."""
     from signalroom.store.webhooks import emit
 
     con = store.connection
     known = first_detected_by_fingerprint(store)
+    announced = {
+        str(r[0]): r[1:] for r in con.execute(f"SELECT fingerprint, {', '.join(_ANNOUNCED)} FROM signals").fetchall()
+    }
     out: list[tuple[int, str]] = []
     with store.transaction():
         con.execute("UPDATE signals SET rank = NULL WHERE rank IS NOT NULL")
@@ -108,15 +118,16 @@ def save_ranked(store: Store, rows: list[dict[str, object]], *, as_of: date, sin
             ]  # fmt: skip
             if fingerprint in known:
                 signal_id, first = known[fingerprint]
+                first = min(first, date.fromisoformat(str(row["first_detected"])))
                 con.execute(
                     "UPDATE signals SET title = ?, kind = ?, reasons = ?, detectors = ?, first_detected = ?, "
                     "last_detected = ?, rank = ?, score = ?, support = ?, affected_customers = ?, extra_contacts = ?, "
                     "extra_repeat_contacts = ?, cost = ?, advisor_flags = ?, owner_function = ?, owner = ?, "
                     "routing_rule = ?, findings = ?, series = ?, evidence = ?, updated_at = now() "
                     "WHERE signal_id = ?",
-                    [*values[:4], min(first, date.fromisoformat(str(row["first_detected"]))), *values[5:], signal_id],
+                    [*values[:4], first, *values[5:], signal_id],
                 )
-                change = "updated"
+                change = "updated" if announced[fingerprint] != _announced_values(row, first) else "unchanged"
             else:
                 signal_id = int(con.execute("SELECT nextval('signal_ids')").fetchall()[0][0])
                 con.execute(
@@ -124,9 +135,10 @@ def save_ranked(store: Store, rows: list[dict[str, object]], *, as_of: date, sin
                     [signal_id, fingerprint, *values],
                 )
                 change = "created"
-            summary = {k: row[k] for k in ("title", "kind", "rank", "first_detected", "owner_function", "owner")}
-            emit(store, f"signal.{change}", {"signal_id": signal_id, **summary, "detectors": row["detectors"],
-                                             "extra_contacts": row["extra_contacts"]})  # fmt: skip
+            if change != "unchanged":
+                summary = {k: row[k] for k in ("title", "kind", "rank", "first_detected", "owner_function", "owner")}
+                emit(store, f"signal.{change}", {"signal_id": signal_id, **summary, "detectors": row["detectors"],
+                                                 "extra_contacts": row["extra_contacts"]})  # fmt: skip
             out.append((signal_id, change))
         con.execute(
             "INSERT INTO signal_runs VALUES (now(), ?, ?, ?, ?)",
