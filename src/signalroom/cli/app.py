@@ -18,6 +18,7 @@ from signalroom.cli import (
     signals,
     surveys,
     topics,
+    users,
     webhooks,
 )
 from signalroom.cli.analyze import analyze_command
@@ -26,6 +27,7 @@ from signalroom.cli.drivers import drivers
 from signalroom.cli.ingest import ingest
 from signalroom.cli.metrics import metrics
 from signalroom.cli.schema import schema
+from signalroom.cli.serve import serve
 from signalroom.cli.stats import stats
 
 app = typer.Typer(
@@ -41,6 +43,7 @@ app.command("analyze")(analyze_command)
 app.command()(metrics)
 app.command()(drivers)
 app.command("context")(context)
+app.command()(serve)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(demo.app, name="demo")
 app.add_typer(interactions.app, name="interactions")
@@ -55,6 +58,7 @@ app.add_typer(routing.app, name="routing")
 app.add_typer(actions.app, name="actions")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(surveys.app, name="surveys")
+app.add_typer(users.app, name="users")
 
 
 def main() -> None:

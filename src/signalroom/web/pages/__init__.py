@@ -1,0 +1,1 @@
+"""One router per page (docs/web.md); each route names its role rule with ``allow(...)``."""

@@ -1,0 +1,5 @@
+"""The board page (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

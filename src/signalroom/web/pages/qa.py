@@ -1,0 +1,5 @@
+"""The qa page (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,86 @@
+"""Rendering pages: the templates, the navigation each role sees, the static files and error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from signalroom.auth.roles import (
+    ADMIN_ONLY,
+    COACHING,
+    MANAGE_ACTIONS,
+    QA_READ,
+    READ_AGGREGATES,
+    READ_CUSTOMERS,
+    READ_INTERACTIONS,
+    Role,
+)
+from signalroom.auth.users import User
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["static"] = lambda name: f"/static/{name}"
+
+# The navigation: (label, path, roles that see it). A page's own role rule is on its route.
+NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("Overview", "/", READ_AGGREGATES),
+    ("Drivers", "/drivers", READ_AGGREGATES),
+    ("Signals & actions", "/board", (*MANAGE_ACTIONS, Role.EXECUTIVE, Role.ADVISOR)),
+    ("Customers", "/customers", READ_CUSTOMERS),
+    ("Interactions", "/interactions", READ_INTERACTIONS),
+    ("QA", "/qa", QA_READ),
+    ("Agents", "/agents", COACHING),
+    ("Settings", "/settings", (Role.ADMIN, Role.ANALYST, Role.QA)),
+    ("Audit", "/audit", ADMIN_ONLY),
+)
+
+
+def nav_for(user: User | None) -> list[tuple[str, str]]:
+    if user is None:
+        return []
+    return [(label, path) for label, path, roles in NAV if user.role in roles]
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after logging in: the first page their role sees."""
+    return nav_for(user)[0][1]
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, user: User | None, csrf_token: str | None = None,
+    status_code: int = 200, title: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    base = {
+        "user": user,
+        "nav": nav_for(user),
+        "path": request.url.path,
+        "csrf_token": csrf_token or "",
+        "title": title,
+    }
+    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "user": None,
+            "nav": [],
+            "path": request.url.path,
+            "csrf_token": "",
+            "title": f"Error {status}",
+            "status": status,
+            "message": message,
+        },
+        status_code=status,
+    )
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
