@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB ?= signalroom.duckdb
+PORT    ?= 8000
 
 .PHONY: install demo test lint typecheck bench clean
 
@@ -18,8 +19,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/signalroom demo run --db $(DEMO_DB)
+	$(BIN)/signalroom serve --db $(DEMO_DB) --host 127.0.0.1 --port $(PORT) --create-admin
 
 test: $(STAMP)
+	scripts/install-chromium.sh
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q

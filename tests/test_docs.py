@@ -74,3 +74,12 @@ def test_every_command_and_option_is_documented() -> None:
                     if opt.startswith("--") and f"`{opt}" not in section:
                         missing.append(f"{heading} {opt}")
     assert not missing, f"undocumented in docs/cli.md: {missing}"
+
+
+def test_api_route_table_is_current() -> None:
+    from signalroom.api.route_docs import BEGIN, END, markdown
+
+    text = (DOCS / "api.md").read_text()
+    assert BEGIN in text and END in text, "docs/api.md lacks the route table markers"
+    published = text[text.index(BEGIN) : text.index(END) + len(END)]
+    assert published == markdown(), "docs/api.md's route table is stale: run `python -m signalroom.api.route_docs`"

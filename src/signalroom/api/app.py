@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import import_module
 
 from fastapi import FastAPI, Request, Response
@@ -50,6 +51,30 @@ PAGE_ROUTERS = (
     "audit",
 )
 UPLOAD_PATHS = (f"{API_PREFIX}/ingest",)
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    method: str
+    path: str  # as served, with /api/v1 for the API
+    route: APIRoute
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith(API_PREFIX + "/")
+
+
+def route_table() -> list[RouteEntry]:
+    """Every route the app serves, method by method, from the routers it includes: what the
+    route-table test and docs/api.md are made from."""
+    entries = []
+    for prefix, package, names in (("" + API_PREFIX, "signalroom.api.routers", API_ROUTERS),
+                                   ("", "signalroom.web.pages", PAGE_ROUTERS)):  # fmt: skip
+        for name in names:
+            for route in import_module(f"{package}.{name}").router.routes:
+                if isinstance(route, APIRoute):
+                    entries.extend(RouteEntry(m, prefix + route.path, route) for m in sorted(route.methods - {"HEAD"}))
+    return entries
 
 
 def _operation_id(route: APIRoute) -> str:
