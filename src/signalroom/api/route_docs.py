@@ -10,12 +10,12 @@ BEGIN = "<!-- routes:begin (python -m signalroom.api.route_docs) -->"
 END = "<!-- routes:end -->"
 
 
-def _roles(entry_dependencies: list[object]) -> str:
-    gates = [getattr(d, "dependency", None) for d in entry_dependencies]
-    gates = [g for g in gates if isinstance(g, RoleGate)]
-    if not gates:
-        return "anyone"
-    return ", ".join(role.value for role in gates[0].roles)
+def _roles(dependencies: list[object]) -> str:
+    for dependency in dependencies:
+        gate = getattr(dependency, "dependency", None)
+        if isinstance(gate, RoleGate):
+            return ", ".join(role.value for role in gate.roles)
+    return "anyone"
 
 
 def markdown() -> str:
