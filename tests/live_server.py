@@ -34,7 +34,7 @@ def chromium_path() -> str:
     return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -43,7 +43,7 @@ def _free_port() -> int:
 @contextmanager
 def serve(db: Path) -> Iterator[str]:
     """Serves the warehouse at ``db``; yields the base URL."""
-    port = _free_port()
+    port = free_port()
     app = create_app(ServeSettings(db=db, port=port))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

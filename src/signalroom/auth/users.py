@@ -239,11 +239,15 @@ def create_token(store: Store, username: str, *, name: str, by: User | None) -> 
 
 
 def user_for_token(store: Store, token: str) -> User | None:
-    user_id = db.token_owner(store, digest(token))
+    token_sha256 = digest(token)
+    user_id = db.token_owner(store, token_sha256)
     if user_id is None:
         return None
     user = get_user(store, user_id=user_id)
-    return None if user.disabled else user
+    if user.disabled:
+        return None
+    db.touch_token(store, token_sha256)
+    return user
 
 
 def list_tokens(store: Store, username: str | None = None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import orjson
 
 from signalroom.store.warehouse import Store
@@ -81,6 +82,19 @@ def token_owner(store: Store, token_sha256: str) -> int | None:
         "SELECT user_id FROM api_tokens WHERE token_sha256 = ? AND NOT revoked", [token_sha256]
     ).fetchall()
     return int(rows[0][0]) if rows else None
+
+
+def touch_token(store: Store, token_sha256: str) -> None:
+    """Records the token's use, at most every five minutes: a use is not worth a write per request,
+    and two requests touching one row at once would conflict."""
+    try:
+        store.connection.execute(
+            "UPDATE api_tokens SET last_used_at = now() WHERE token_sha256 = ? "
+            "AND (last_used_at IS NULL OR last_used_at < now() - INTERVAL 5 MINUTE)",
+            [token_sha256],
+        )
+    except duckdb.TransactionException:
+        pass  # another request recorded the use at the same moment
 
 
 def token_rows(store: Store, *, user_id: int | None = None) -> list[dict[str, Any]]:
