@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from centre_fixtures import Centre, build_centre
 from live_server import browser, serve
 

@@ -138,9 +138,9 @@ def test_unended_windows_are_flagged(built: Path) -> None:
     assert any("window" in f for f in report.flags)
 
 
-def test_overlapping_drivers_are_shown_under_the_more_specific_one(tmp_path: Path) -> None:
-    """A reason routed to one queue: the queue's excess is the reason's, so it is listed under it."""
-    db = tmp_path / "w.duckdb"
+def _routed(db: Path) -> None:
+    """3000 contacts over ten reasons; reasons 0 and 1 are routed to queue billing, the rest to
+    q0–q3 (teams t0 and t1 alternate); reason 0 ends unresolved 60% of the time, the rest 20%."""
     rng = np.random.default_rng(3)
     with Store.open(db) as store:
         con = store.connection
@@ -149,15 +149,22 @@ def test_overlapping_drivers_are_shown_under_the_more_specific_one(tmp_path: Pat
             reason = k % 10
             queue = "billing" if reason in (0, 1) else f"q{k % 4}"
             rate = 0.6 if reason == 0 else 0.2
-            rows.append((f"c{k}", reason, queue, bool(rng.random() >= rate)))
+            rows.append((f"c{k}", reason, queue, f"t{k % 2}", bool(rng.random() >= rate)))
         con.executemany(
             "INSERT INTO contacts (contact_source, contact_id, person_id, topic_id, episode_id, started_at, "
-            "local_date, channel, queue, resolved, interactions, inbound, self_service_only) "
-            "VALUES ('s', ?, 1, ?, 1, TIMESTAMPTZ '2026-03-02 10:00:00+00', DATE '2026-03-02', 'voice', ?, ?, "
+            "local_date, channel, queue, agent_team, resolved, interactions, inbound, self_service_only) "
+            "VALUES ('s', ?, 1, ?, 1, TIMESTAMPTZ '2026-03-02 10:00:00+00', DATE '2026-03-02', 'voice', ?, ?, ?, "
             "1, TRUE, FALSE)",
             rows,
         )
         con.execute("INSERT INTO episode_builds VALUES (now(), [], [], 7, 3000, 3000, 1, NULL, NULL, 0.1)")
+
+
+def test_overlapping_drivers_are_shown_under_the_more_specific_one(tmp_path: Path) -> None:
+    """A reason routed to one queue: the queue's excess is the reason's, so it is listed under it."""
+    db = tmp_path / "w.duckdb"
+    _routed(db)
+    with Store.open(db, read_only=True) as store:
         report = find_drivers(store, DriversConfig(outcome="unresolved", families=("reason", "queue")))
     first = report.drivers[0]
     assert first.family == "reason" and first.value == "0"
@@ -169,6 +176,70 @@ def test_overlapping_drivers_are_shown_under_the_more_specific_one(tmp_path: Pat
     assert first.share_beyond == pytest.approx(expected, abs=1e-6)
     lo, hi = first.share_beyond_ci
     assert lo < first.share_beyond < hi
+
+
+# -- the common filters ----------------------------------------------------------------------------
+
+
+def test_a_queue_filter_ranks_within_the_queue_without_the_queue_family(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _routed(db)
+    with Store.open(db, read_only=True) as store:
+        params = sql.OutcomeParams(observed_until=observed_until(store))
+        _, _, counts = sql.count_candidates(store, sql.outcomes(params)["unresolved"], sql.families(params))
+        billing = next((c.units, c.hits) for c in counts if (c.family, c.value) == ("queue", "billing"))
+        report = find_drivers(store, DriversConfig(outcome="unresolved", queue="billing"))
+        team = find_drivers(store, DriversConfig(outcome="unresolved", team="t1", families=("reason", "queue")))
+    # The population is the queue's contacts: its counts in the unfiltered run.
+    assert (report.units, report.outcomes) == billing == (600, report.outcomes)
+    assert report.drivers and {d.family for d in report.drivers} == {"reason"}
+    assert report.drivers[0].value == "0"  # 60% against reason 1's 20%, in the queue
+    assert "not a candidate, filtered to one value: queue" in report.flags
+    assert report.to_dict()["config"]["queue"] == "billing"
+    assert team.units == 1500 and "team" not in {d.family for d in team.drivers}
+
+
+def test_filters_on_the_hand_made_warehouse(built: Path) -> None:
+    with Store.open(built, read_only=True) as store:
+        # Unresolved contacts: a1 is the one; voice contacts a1 a3 b3 d1 e2.
+        voice = find_drivers(store, DriversConfig(outcome="unresolved", channel="voice"))
+        reason = find_drivers(store, DriversConfig(outcome="unresolved", reason=1))
+        agent = find_drivers(store, DriversConfig(outcome="repeat_contact", agent="ag-7"))
+        web = find_drivers(store, DriversConfig(outcome="contact", channel="web"))
+        with pytest.raises(DriversError, match="--reason 99 is not a known reason id"):
+            find_drivers(store, DriversConfig(outcome="unresolved", reason=99))
+    assert (voice.units, voice.outcomes) == (5, 1)
+    assert (reason.units, reason.outcomes) == (3, 1)  # a1 a2 d1
+    # Repeat contact of ag-7's contacts (a1 a3 c2 e2; d1's window is open): a1 → a2 by another agent counts.
+    assert (agent.units, agent.outcomes) == (4, 1)
+    # Web events whose 24 h have ended: ev1 ev3 ev6 followed by a contact, ev5 not (ev2 is in the app).
+    assert (web.unit, web.units, web.outcomes) == ("event", 4, 3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"outcome": "contact", "queue": "cards"}, "--queue cannot filter the contact outcome"),
+        ({"outcome": "unresolved", "channel": "web"}, "--channel 'web' is not a channel"),
+        ({"outcome": "contact", "channel": "voice"}, "--channel 'voice' is not a channel"),
+        ({"outcome": "unresolved", "team": ""}, "--team must not be empty"),
+    ],
+)
+def test_bad_filters_are_refused(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(DriversError, match=message):
+        DriversConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_cli_filters(built: Path) -> None:
+    args = ["drivers", "--outcome", "unresolved", "--db", str(built)]
+    result = runner.invoke(app, [*args, "--channel", "voice", "--queue", "cards", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["units"], data["config"]["channel"], data["config"]["queue"]) == (4, "voice", "cards")  # a1 a3 d1 e2
+    result = runner.invoke(app, [*args, "--reason", "99"])
+    assert result.exit_code == 2 and "--reason 99 is not a known reason id" in result.output
+    result = runner.invoke(app, ["drivers", "--outcome", "contact", "--team", "Cards", "--db", str(built)])
+    assert result.exit_code == 2 and "--team cannot filter the contact outcome" in result.output
 
 
 # -- bad input ------------------------------------------------------------------------------------

@@ -137,6 +137,62 @@ def test_from_to_limit_the_contacts_measured_not_their_follow_ups(warehouse: Pat
     assert report["metrics"][0]["numerator"] == 2 and report["metrics"][0]["denominator"] == 4
 
 
+# -- the common filters ----------------------------------------------------------------------------
+
+FILTERED = {"channel": "--channel", "reason": "--reason", "queue": "--queue", "team": "--team", "agent": "--agent"}
+
+
+@pytest.mark.parametrize("dimension", list(FILTERED))
+def test_a_filter_gives_its_group_of_the_breakdown(warehouse: Path, dimension: str) -> None:
+    """metrics --channel chat == the chat row of metrics --by channel, for every dimension and value."""
+    breakdown = _metrics(warehouse, "--by", dimension, "--churn-days", "3")
+    keys = [g["key"] for g in breakdown["groups"] if g["key"] is not None]
+    assert len(keys) >= 2
+    for key in keys:
+        group = next(g for g in breakdown["groups"] if g["key"] == key)
+        expected = {m["name"]: m for m in group["metrics"]}
+        report = _metrics(warehouse, FILTERED[dimension], str(key), "--churn-days", "3")
+        assert report["filters"] == {name: (key if name == dimension else None) for name in FILTERED}
+        for m in report["metrics"]:
+            if m["name"] in expected:
+                assert m == expected[m["name"]], (dimension, key, m["name"])
+            else:  # no record of the unit has the value (events have no reason, queue, team or agent)
+                assert (m["value"], m["numerator"], m["denominator"]) == (None, 0, 0), (dimension, key, m["name"])
+        if dimension != "channel":
+            assert any(f.startswith(f"nothing to measure with the {dimension} filter") for f in report["flags"])
+
+
+def test_filters_keep_the_definitions_and_combine(warehouse: Path) -> None:
+    # a2 (chat) is followed by a3 (voice) 5 days later: a repeat in any channel still counts.
+    chat = _metrics(warehouse, "--channel", "chat", "--metric", "repeat_contact_rate")["metrics"][0]
+    assert (chat["numerator"], chat["denominator"]) == (1, 1)
+    # a1 → a2 is about the same reason in another channel and by another agent.
+    same = _metrics(warehouse, "--agent", "ag-7", "--metric", "same_reason_repeat_rate")["metrics"][0]
+    assert (same["numerator"], same["denominator"]) == (1, 4)  # a1 yes; a3 c2 e2 no (d1 still open)
+    both = _metrics(warehouse, "--channel", "voice", "--team", "Cards", "--by", "reason",
+                    "--metric", "repeat_contact_rate")  # fmt: skip
+    assert (both["metrics"][0]["numerator"], both["metrics"][0]["denominator"]) == (1, 3)  # a1 yes; a3 e2 no
+    assert {g["key"] for g in both["groups"]} == {1, 2}
+    with Store.open(warehouse, read_only=True) as store:
+        nothing = compute_metrics(store, MetricsConfig(queue="nowhere", metrics=("repeat_contact_rate",)))
+    assert nothing.total[0].denominator == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--channel", "fax"], "--channel 'fax' is not a channel"),
+        (["--reason", "99"], "--reason 99 is not a known reason id"),
+        (["--reason", "x"], "Invalid value for '--reason'"),
+        (["--queue", " "], "--queue must not be empty"),
+    ],
+)
+def test_bad_filters_are_a_clear_error(warehouse: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["metrics", "--db", str(warehouse), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

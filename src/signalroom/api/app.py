@@ -67,13 +67,14 @@ class RouteEntry:
 def route_table() -> list[RouteEntry]:
     """Every route the app serves, method by method, from the routers it includes: what the
     route-table test and docs/api.md are made from."""
-    entries = []
+    entries: list[RouteEntry] = []
     for prefix, package, names in (("" + API_PREFIX, "signalroom.api.routers", API_ROUTERS),
                                    ("", "signalroom.web.pages", PAGE_ROUTERS)):  # fmt: skip
         for name in names:
             for route in import_module(f"{package}.{name}").router.routes:
                 if isinstance(route, APIRoute):
-                    entries.extend(RouteEntry(m, prefix + route.path, route) for m in sorted(route.methods - {"HEAD"}))
+                    methods = sorted((route.methods or set()) - {"HEAD"})
+                    entries.extend(RouteEntry(m, prefix + route.path, route) for m in methods)
     return entries
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
 from signalroom.api.errors import error_response
 
 Scope = MutableMapping[str, Any]
@@ -15,8 +17,16 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while the body is read. An HTTP error, so that FastAPI's body parsing passes it on
+    (it turns any other exception into a 400) and the error handlers answer 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _message(limit))
+
+
+def _message(limit: int) -> str:
+    return f"the request body is larger than the limit of {limit:,} bytes"
 
 
 class BodyLimit:
@@ -40,28 +50,42 @@ class BodyLimit:
             return
         seen = 0
         started = False
+        # The body went over the limit before any answer began: whatever the app answers then (the
+        # 413 this raises, or a parse error when a middleware wrapped it) is replaced by the 413.
+        cut = False
+        replaced = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, cut
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge
+                    cut = cut or not started
+                    raise _TooLarge(limit)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def guarded_send(message: Message) -> None:
+            nonlocal started, replaced
+            if cut:
+                if message["type"] == "http.response.start" and not replaced:
+                    replaced = True
+                    await self._reject(scope, receive, send, limit)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not cut:
+                raise
+            # The client has (or now gets) the 413; what the app made of the cut-off body is moot.
+            if not replaced:
+                replaced = True
                 await self._reject(scope, receive, send, limit)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = error_response(413, f"the request body is larger than the limit of {limit:,} bytes")
+        response = error_response(413, _message(limit))
         await response(scope, receive, send)

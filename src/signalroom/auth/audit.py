@@ -23,6 +23,8 @@ ACTIONS = (
     "user_update",
     "token_create",
     "token_revoke",
+    # A scorecard, the routing rules or a reason's name changed on the settings pages.
+    "settings_change",
 )
 
 

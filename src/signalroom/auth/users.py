@@ -187,6 +187,11 @@ def update_user(
         if disabled and user.role is Role.ADMIN and db.count_users(store, role=Role.ADMIN.value) <= 1:
             raise UserError(f"{username} is the last enabled admin: add another admin before disabling this one")
         changes["disabled"] = disabled
+    if (
+        user.role is Role.ADMIN and new_role is not Role.ADMIN and not user.disabled
+        and db.count_users(store, role=Role.ADMIN.value) <= 1
+    ):  # fmt: skip
+        raise UserError(f"{username} is the last enabled admin: add another admin before changing this one's role")
     with store.transaction():
         db.update_user(store, user.user_id, changes)
         if changes.get("disabled") or "password_hash" in changes or "role" in changes:
@@ -246,7 +251,8 @@ def user_for_token(store: Store, token: str) -> User | None:
     user = get_user(store, user_id=user_id)
     if user.disabled:
         return None
-    db.touch_token(store, token_sha256)
+    if not store.read_only:  # a read-only warehouse still answers; the use is just not recorded
+        db.touch_token(store, token_sha256)
     return user
 
 

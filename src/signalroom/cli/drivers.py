@@ -19,6 +19,7 @@ from signalroom.cli.common import (
     open_store,
     parse_day,
 )
+from signalroom.cli.metrics import AgentFilter, ChannelFilter, QueueFilter, ReasonFilter, TeamFilter
 from signalroom.journeys.drivers import FAMILIES, OUTCOMES, DriversConfig, DriversError, DriversReport, find_drivers
 
 
@@ -37,6 +38,11 @@ def drivers(
     churn_days: Annotated[int, typer.Option("--churn-days", help="Churn window in days.")] = 30,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    channel: ChannelFilter = None,
+    reason: ReasonFilter = None,
+    queue: QueueFilter = None,
+    team: TeamFilter = None,
+    agent: AgentFilter = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -53,6 +59,11 @@ def drivers(
             churn_days=churn_days,
             date_from=start,
             date_to=end,
+            channel=channel,
+            reason=reason,
+            queue=queue,
+            team=team,
+            agent=agent,
         )
     except DriversError as exc:
         fail(str(exc))
@@ -69,9 +80,10 @@ def drivers(
 
 def print_report(report: DriversReport) -> None:
     rate = f"{100 * report.rate:.1f}%" if report.rate is not None else "—"
+    only = "".join(f", {name} {value}" for name, value in report.config.filters.items() if value is not None)
     console.print(
         f"[bold]{report.config.outcome}[/]: {report.description}. {report.outcomes:,} of {report.units:,} "
-        f"{report.unit}s ({rate}); {report.tested:,} candidates tested, {report.significant:,} significant.",
+        f"{report.unit}s{only} ({rate}); {report.tested:,} candidates tested, {report.significant:,} significant.",
         highlight=False,
     )
     if report.drivers:

@@ -29,6 +29,15 @@ from signalroom.journeys.metrics import (
     compute_metrics,
 )
 
+# The common filters, shared with `signalroom drivers`.
+ChannelFilter = Annotated[str | None, typer.Option("--channel", help="Only this channel.", show_default=False)]
+ReasonFilter = Annotated[
+    int | None, typer.Option("--reason", help="Only contacts of this reason (its id).", show_default=False)
+]
+QueueFilter = Annotated[str | None, typer.Option("--queue", help="Only this queue.", show_default=False)]
+TeamFilter = Annotated[str | None, typer.Option("--team", help="Only this team.", show_default=False)]
+AgentFilter = Annotated[str | None, typer.Option("--agent", help="Only this agent (id).", show_default=False)]
+
 
 def metrics(
     by: Annotated[
@@ -43,6 +52,11 @@ def metrics(
     metric: Annotated[
         list[str] | None, typer.Option("--metric", help="Only this metric (repeatable).", show_default=False)
     ] = None,
+    channel: ChannelFilter = None,
+    reason: ReasonFilter = None,
+    queue: QueueFilter = None,
+    team: TeamFilter = None,
+    agent: AgentFilter = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -55,11 +69,19 @@ def metrics(
             date_from=parse_day(date_from, "--from"),
             date_to=parse_day(date_to, "--to"),
             metrics=tuple(metric) if metric else tuple(METRICS),
+            channel=channel,
+            reason=reason,
+            queue=queue,
+            team=team,
+            agent=agent,
         )
     except MetricsError as exc:
         fail(str(exc))
     with open_store(db, read_only=True) as store:
-        report = compute_metrics(store, config)
+        try:
+            report = compute_metrics(store, config)
+        except MetricsError as exc:
+            fail(str(exc))
     if json:
         emit_json(report.to_dict())
         return
@@ -85,7 +107,8 @@ def _count(x: float | None) -> str:
 def print_report(report: MetricsReport) -> None:
     c = report.config
     period = f"{c.date_from or '…'} → {c.date_to or '…'}" if c.date_from or c.date_to else "all dates"
-    table = Table(title=f"Outcome metrics ({period}; window {c.window_days} days)")
+    only = "".join(f"; {name} {value}" for name, value in c.filters.items() if value is not None)
+    table = Table(title=f"Outcome metrics ({period}{only}; window {c.window_days} days)")
     if c.by:
         table.add_column(c.by)
     for name, justify in (("metric", "left"), ("value", "right"), ("numerator", "right"), ("denominator", "right")):

@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from signalroom.interchange.models import CHANNELS
 from signalroom.journeys import driver_stats as st
+from signalroom.journeys.metrics import EVENT_CHANNELS, check_filters, check_reason
 from signalroom.journeys.reason_groups import reason_tree
 from signalroom.store import drivers as sql
 from signalroom.store import episodes as episode_store
@@ -38,6 +40,10 @@ _NOUNS: dict[str, tuple[str, str]] = {
     "next_issue": ("next-issue contacts", "next-issue rate"),
     "contact": ("event-driven contacts", "contact rate"),
 }
+FILTERS = ("channel", "reason", "queue", "team", "agent")
+# A filter fixes the value of the candidate family that reads the same column: that family is
+# constant over the population and is not a candidate (docs/drivers.md#filters).
+FILTERED_FAMILIES = {"channel": "channel", "reason": "reason", "queue": "queue", "team": "team"}
 
 
 class DriversError(ValueError):
@@ -62,6 +68,12 @@ class DriversConfig:
     date_to: date | None = None
     permutations: int = 999
     seed: int = 0
+    # The common filters: the population is the units whose column of the same name has this value.
+    channel: str | None = None
+    reason: int | None = None
+    queue: str | None = None
+    team: str | None = None
+    agent: str | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -81,6 +93,22 @@ class DriversConfig:
             raise DriversError(f"--low-csat-max must be 1 to 4 on the 1–5 scale, got {self.low_csat_max}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise DriversError(f"--from {self.date_from} is after --to {self.date_to}")
+        unit = sql.outcomes(sql.OutcomeParams())[self.outcome].unit
+        for name, value in self.filters.items():
+            if value is not None and name not in sql.FILTER_COLUMNS[unit]:
+                raise DriversError(f"--{name} cannot filter the {self.outcome} outcome: its units are "
+                                   f"self-service events, which have no {name}")  # fmt: skip
+        check_filters(self.filters, DriversError, EVENT_CHANNELS if unit == "event" else CHANNELS)
+
+    @property
+    def filters(self) -> dict[str, str | int | None]:
+        """Every filter, None where not set."""
+        return {name: getattr(self, name) for name in FILTERS}
+
+    @property
+    def constant_families(self) -> tuple[str, ...]:
+        """The candidate families a filter makes constant (one value over the whole population)."""
+        return tuple(family for name, family in FILTERED_FAMILIES.items() if getattr(self, name) is not None)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -176,7 +204,9 @@ class _Candidate:
 
 
 def find_drivers(store: Store, config: DriversConfig) -> DriversReport:
-    """Rank the drivers of ``config.outcome`` over the last episode build."""
+    """Rank the drivers of ``config.outcome`` over the last episode build, among the units that
+    pass the config's filters."""
+    check_reason(store, config.reason, DriversError)
     flags: list[str] = []
     build = episode_store.last_build(store)
     if build is None:
@@ -188,10 +218,14 @@ def find_drivers(store: Store, config: DriversConfig) -> DriversReport:
         low_csat_max=config.low_csat_max, observed_until=observed_until(store),
     )  # fmt: skip
     outcome = sql.outcomes(params)[config.outcome]
-    fams = [f for f in sql.families(params) if f.name in config.families]
-    dates = {
+    constant = [f for f in config.constant_families if f in config.families]
+    if constant:
+        flags.append(f"not a candidate, filtered to one value: {', '.join(constant)}")
+    fams = [f for f in sql.families(params) if f.name in config.families and f.name not in constant]
+    dates: dict[str, Any] = {
         "date_from": config.date_from.isoformat() if config.date_from else None,
         "date_to": config.date_to.isoformat() if config.date_to else None,
+        "filters": config.filters,
     }
     units, hits, counts = sql.count_candidates(store, outcome, fams, attributes="attribute" in config.families, **dates)
     if units == 0 or hits == 0 or hits == units:
@@ -302,7 +336,7 @@ def _resolve_overlaps(
     outcome: sql.OutcomeSql,
     ranked: list[_Candidate],
     config: DriversConfig,
-    dates: dict[str, str | None],
+    dates: dict[str, Any],
 ) -> list[tuple[_Candidate, tuple[str, ...]]]:
     """A driver whose excess is gone once the units of a driver of a family at least as specific
     (SPECIFICITY) are taken out — the rest is not above its baseline — is explained by that one and

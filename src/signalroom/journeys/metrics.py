@@ -1,7 +1,7 @@
 """Outcome metrics: repeat contact, first-contact resolution, next issue, transfers, handle time,
 surveys, bot containment, self-service failure, churn (docs/metrics.md#outcome-metrics).
 
-A :class:`MetricsConfig` says what to compute (window, grouping, period); the store counts each
+A :class:`MetricsConfig` says what to compute (window, grouping, period, filters); the store counts each
 metric's numerator and denominator in set-based SQL over the contacts and episodes
 (``signalroom.store.outcome_metrics``); :func:`metric_value` turns them into the value — a pure
 calculation. A value the data cannot support is ``None``, never estimated.
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from signalroom.interchange.models import CHANNELS, EventChannel
 from signalroom.store import episodes as episode_store
 from signalroom.store import outcome_metrics as om
 from signalroom.store.warehouse import Store
@@ -20,6 +21,10 @@ from signalroom.store.warehouse import Store
 DEFINITIONS = "docs/metrics.md#outcome-metrics"
 GROUPINGS = om.GROUPINGS
 METRICS = om.METRICS
+FILTERS = om.FILTERS
+# Interactions and self-service events: a channel filter names one of these.
+EVENT_CHANNELS: tuple[str, ...] = EventChannel.__args__  # type: ignore[attr-defined]
+ALL_CHANNELS = tuple(dict.fromkeys((*CHANNELS, *EVENT_CHANNELS)))
 
 
 class MetricsError(ValueError):
@@ -36,6 +41,13 @@ class MetricsConfig:
     date_from: date | None = None
     date_to: date | None = None
     metrics: tuple[str, ...] = tuple(METRICS)
+    # The common filters (docs/metrics.md#filters): the contacts, interactions, surveys and events
+    # measured are those whose column of the grouping of the same name has this value.
+    channel: str | None = None
+    reason: int | None = None
+    queue: str | None = None
+    team: str | None = None
+    agent: str | None = None
 
     def __post_init__(self) -> None:
         if self.by is not None and self.by not in GROUPINGS:
@@ -49,6 +61,12 @@ class MetricsConfig:
         unknown = [m for m in self.metrics if m not in METRICS]
         if unknown:
             raise MetricsError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+        check_filters(self.filters, MetricsError)
+
+    @property
+    def filters(self) -> dict[str, str | int | None]:
+        """Every filter, None where not set."""
+        return {name: getattr(self, name) for name in FILTERS}
 
     def params(self, observed_until: datetime | None) -> om.MetricParams:
         return om.MetricParams(
@@ -101,6 +119,7 @@ class MetricsReport:
             "by": c.by,
             "from": c.date_from.isoformat() if c.date_from else None,
             "to": c.date_to.isoformat() if c.date_to else None,
+            "filters": c.filters,
             "window_days": c.window_days,
             "churn_days": c.churn_days,
             "observed_until": self.observed_until.isoformat() if self.observed_until else None,
@@ -109,6 +128,29 @@ class MetricsReport:
             "definitions": {name: METRICS[name].to_dict() for name in c.metrics} | {"docs": DEFINITIONS},
             "flags": list(self.flags),
         }
+
+
+def check_filters(
+    filters: dict[str, str | int | None], error: type[ValueError], channels: tuple[str, ...] = ALL_CHANNELS
+) -> None:
+    """Refuse filter values that can name nothing (a channel no record can have, an empty name),
+    with an ``error`` whose message starts with the filter's option."""
+    for name in ("queue", "team", "agent"):
+        value = filters.get(name)
+        if value is not None and not str(value).strip():
+            raise error(f"--{name} must not be empty")
+    channel = filters.get("channel")
+    if channel is not None and channel not in channels:
+        raise error(f"--channel {channel!r} is not a channel: use one of {', '.join(channels)}")
+    reason = filters.get("reason")
+    if reason is not None and (isinstance(reason, bool) or not isinstance(reason, int) or reason < 0):
+        raise error(f"--reason must be a reason id (a whole number, 0 or more), got {reason!r}")
+
+
+def check_reason(store: Store, reason: int | None, error: type[ValueError]) -> None:
+    """Refuse a reason id that no model, taxonomy or assignment knows."""
+    if reason is not None and not om.reason_known(store, reason):
+        raise error(f"--reason {reason} is not a known reason id (see `signalroom topics`)")
 
 
 def metric_value(kind: str, numerator: float | None, denominator: float | None) -> float | None:
@@ -128,7 +170,9 @@ def _value(raw: om.RawValue) -> MetricValue:
 
 
 def compute_metrics(store: Store, config: MetricsConfig) -> MetricsReport:
-    """Every chosen metric, in total and by ``config.by``, from the last episode build."""
+    """Every chosen metric, in total and by ``config.by``, from the last episode build, over the
+    records that pass the config's filters."""
+    check_reason(store, config.reason, MetricsError)
     flags: list[str] = []
     build = episode_store.last_build(store)
     if build is None:
@@ -137,8 +181,9 @@ def compute_metrics(store: Store, config: MetricsConfig) -> MetricsReport:
         flags.append("episodes were built before the latest load or reason assignment: run `signalroom episodes build`")
     until = om.observed_until(store)
     raw = om.run_metrics(
-        store, config.metrics, config.params(until), by=config.by, date_from=config.date_from, date_to=config.date_to
-    )
+        store, config.metrics, config.params(until), by=config.by, date_from=config.date_from,
+        date_to=config.date_to, filters=config.filters,
+    )  # fmt: skip
     totals = {r.metric: _value(r) for r in raw if r.is_total}
     total = tuple(totals[name] for name in config.metrics)
     groups: tuple[MetricGroup, ...] = ()
@@ -162,10 +207,28 @@ def compute_metrics(store: Store, config: MetricsConfig) -> MetricsReport:
             flags.append(
                 f"not broken down by {config.by} (self-service events have no {config.by}): {', '.join(skipped)}"
             )
+    unfiltered = _cannot_filter(config)
+    for dimension, names in unfiltered.items():
+        flags.append(
+            f"nothing to measure with the {dimension} filter (self-service events have no {dimension}): "
+            f"{', '.join(names)}"
+        )
     for value in total:
-        if value.value is None:
+        if value.value is None and not any(value.name in names for names in unfiltered.values()):
             flags.append(f"{value.name}: nothing to measure ({_why_empty(value.name, config)})")
     return MetricsReport(config, until, total, groups, tuple(flags))
+
+
+def _cannot_filter(config: MetricsConfig) -> dict[str, list[str]]:
+    """The chosen metrics whose unit has no column for a set filter, by filter."""
+    out: dict[str, list[str]] = {}
+    for dimension, value in config.filters.items():
+        if value is None:
+            continue
+        names = [n for n in config.metrics if dimension not in om.UNIT_GROUPINGS[METRICS[n].unit]]
+        if names:
+            out[dimension] = names
+    return out
 
 
 def _label(key: Any) -> str:

@@ -10,7 +10,7 @@ self_service_events), so a driver query is a scan of one narrow table. Plain SQL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,6 +19,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
+from signalroom.store.outcome_metrics import FilterValue, filter_conditions
 from signalroom.store.warehouse import Store
 
 Unit = Literal["contact", "event"]
@@ -145,12 +146,34 @@ _RELATIONS: dict[str, str] = {"contact": "contacts", "event": "self_service_even
 _KEYS: dict[str, tuple[str, str]] = {"contact": ("contact_source", "contact_id"), "event": ("source", "id")}
 
 
-def _scope(outcome: OutcomeSql, date_from: str | None, date_to: str | None) -> str:
+# The column of each common filter in a unit's table: the column its candidate family reads (the
+# contact's channel, reason, last queue, team and agent). Self-service events have only a channel.
+FILTER_COLUMNS: dict[str, dict[str, str]] = {
+    "contact": {"channel": "channel", "reason": "topic_id", "queue": "queue", "team": "agent_team",
+                "agent": "agent_id"},
+    "event": {"channel": "channel"},
+}  # fmt: skip
+Filters = Mapping[str, FilterValue | None]
+
+
+def filter_condition(unit: Unit, filters: Filters | None) -> str:
+    """The SQL condition that a unit passes ``filters`` (TRUE without any); a filter the unit has
+    no column for is a ValueError."""
+    columns = FILTER_COLUMNS[unit]
+    missing = [name for name, value in (filters or {}).items() if value is not None and name not in columns]
+    if missing:
+        raise ValueError(f"{unit}s have no {', '.join(missing)}")
+    return " AND ".join(filter_conditions(filters or {}, columns)) or "TRUE"
+
+
+def _scope(outcome: OutcomeSql, date_from: str | None, date_to: str | None, filters: Filters | None = None) -> str:
     parts = [f"({outcome.eligible})"]
     if date_from:
         parts.append(f"local_date >= DATE '{date_from}'")
     if date_to:
         parts.append(f"local_date <= DATE '{date_to}'")
+    if filters:
+        parts.append(filter_condition(outcome.unit, filters))
     return " AND ".join(parts)
 
 
@@ -170,10 +193,12 @@ def count_candidates(
     attributes: bool = True,
     date_from: str | None = None,
     date_to: str | None = None,
+    filters: Filters | None = None,
 ) -> tuple[int, int, list[Counts]]:
-    """The eligible units and their outcomes, and per candidate value the same two counts."""
+    """The eligible units that pass ``filters`` and their outcomes, and per candidate value the
+    same two counts."""
     con = store.connection
-    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to)
+    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to, filters)
     base = f"SELECT *, CASE WHEN {outcome.hit} THEN 1 ELSE 0 END AS hit FROM {rel} WHERE {scope}"
     total = con.execute(f"SELECT count(*), coalesce(sum(hit), 0) FROM ({base}) b").fetchall()[0]
     out: list[Counts] = []
@@ -239,13 +264,14 @@ def overlaps(
     *,
     date_from: str | None = None,
     date_to: str | None = None,
+    filters: Filters | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """Which combinations of ``conditions`` the eligible units meet — a bit per condition — with
     how many units and outcomes each combination has: enough to count every pairwise overlap of
     candidate drivers without moving a row per unit."""
     if len(conditions) > MAX_OVERLAP_CANDIDATES:
         raise ValueError(f"at most {MAX_OVERLAP_CANDIDATES} candidates at once")
-    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to)
+    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to, filters)
     bits = " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(conditions)) or "0"
     sql = (
         f"SELECT CAST({bits} AS BIGINT) AS mask, count(*), sum(CASE WHEN {outcome.hit} THEN 1 ELSE 0 END) "
@@ -264,11 +290,12 @@ def examples(
     *,
     date_from: str | None = None,
     date_to: str | None = None,
+    filters: Filters | None = None,
 ) -> list[list[str]]:
     """Up to ``limit`` units (source/id, in id order) with the outcome, for each condition."""
     if limit <= 0 or not conditions:
         return [[] for _ in conditions]
-    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to)
+    rel, scope = _RELATIONS[outcome.unit], _scope(outcome, date_from, date_to, filters)
     src, ident = _KEYS[outcome.unit]
     parts = [
         f"(SELECT {i} AS k, {src} AS s, {ident} AS i FROM {rel} b WHERE {scope} AND ({outcome.hit}) AND ({c}) "

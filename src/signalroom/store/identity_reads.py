@@ -234,7 +234,10 @@ def _timeline(store: Store, limit: int | None) -> tuple[list[dict[str, Any]], in
         topic, sub = entry.pop("topic_id"), entry.pop("sub_topic_id")
         entry["reason"] = None
         if model is not None and topic is not None:
-            names = labels.setdefault((int(model), str(method)), topic_names(store, int(model), str(method)))
+            key = (int(model), str(method))
+            if key not in labels:
+                labels[key] = topic_names(store, *key)
+            names = labels[key]
             entry["reason"] = names.get(int(topic), f"topic {topic}")
             if sub is not None and names.get(int(sub)):
                 entry["reason"] += f" › {names[int(sub)]}"

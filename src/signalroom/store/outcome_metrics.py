@@ -11,7 +11,7 @@ GROUPING SETS).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -31,6 +31,9 @@ UNIT_GROUPINGS: dict[str, tuple[str, ...]] = {
 }
 # Channels where the conversation happens live: their duration is handling time.
 LIVE_CHANNELS = ("voice", "video", "chat", "in_person")
+# The common filters: each restricts a unit's rows on the column its grouping of the same name uses.
+FILTERS = ("channel", "reason", "queue", "team", "agent")
+FilterValue = str | int
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,19 @@ _RELATIONS: dict[str, str] = {
 }
 
 
+def filter_conditions(filters: Mapping[str, FilterValue | None], columns: Mapping[str, str] | None = None) -> list[str]:
+    """SQL conditions keeping the rows with the filtered values (``columns``: the column of each
+    filter where it is not the filter's name). A reason is an integer; free text is quoted."""
+    out = []
+    for name in FILTERS:
+        value = filters.get(name)
+        if value is None:
+            continue
+        literal = str(int(value)) if name == "reason" else _quote([str(value)])
+        out.append(f"{(columns or {}).get(name, name)} = {literal}")
+    return out
+
+
 @dataclass(frozen=True)
 class RawValue:
     group: Any  # a grouping value (None: records without one)
@@ -330,14 +346,17 @@ def metric_sql(
     by: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    filters: Mapping[str, FilterValue | None] | None = None,
 ) -> str:
     """One query for the named metrics of a unit: their numerators and denominators, per group
-    (``by``) and in total (the row whose ``is_total`` is 1)."""
+    (``by``) and in total (the row whose ``is_total`` is 1), over the rows in the period that pass
+    ``filters`` (a unit without a filter's column — events have no reason — keeps no row)."""
     scope = ["TRUE"]
     if date_from is not None:
         scope.append(f"day >= DATE '{date_from.isoformat()}'")
     if date_to is not None:
         scope.append(f"day <= DATE '{date_to.isoformat()}'")
+    scope += filter_conditions(filters or {})
     parts = []
     for n in names:
         sql = METRICS[n].build(params)
@@ -362,6 +381,7 @@ def run_metrics(
     by: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    filters: Mapping[str, FilterValue | None] | None = None,
 ) -> list[RawValue]:
     """Numerators and denominators of the named metrics, in total and by group. Units that cannot
     be grouped ``by`` give their total only."""
@@ -372,7 +392,7 @@ def run_metrics(
             continue
         grouped = by if by is None or by in UNIT_GROUPINGS[unit] else None
         cursor = store.connection.execute(
-            metric_sql(unit, chosen, params, by=grouped, date_from=date_from, date_to=date_to)
+            metric_sql(unit, chosen, params, by=grouped, date_from=date_from, date_to=date_to, filters=filters)
         )
         for row in cursor.fetchall():
             group, is_total = row[0], bool(row[1])
@@ -410,3 +430,27 @@ def reason_labels(store: Store) -> dict[int, str]:
     ).fetchall():
         names.update(topic_names(store, int(version), str(method)))
     return names
+
+
+def reason_known(store: Store, reason_id: int) -> bool:
+    """Is ``reason_id`` a reason of a stored model or taxonomy, or one ever assigned?"""
+    if int(reason_id) in reason_labels(store):
+        return True
+    row = store.connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM interaction_reasons WHERE topic_id = ?)", [int(reason_id)]
+    ).fetchall()
+    return bool(row[0][0])
+
+
+def daily_contacts(
+    store: Store, date_from: date, date_to: date, filters: Mapping[str, FilterValue | None] | None = None
+) -> list[tuple[date, int]]:
+    """Inbound contacts per local day of the period that pass ``filters`` (the contact's columns,
+    as the contact metrics filter them)."""
+    columns = {"reason": "topic_id", "team": "agent_team", "agent": "agent_id"}
+    where = ["inbound", "local_date BETWEEN ? AND ?", *filter_conditions(filters or {}, columns)]
+    rows = store.connection.execute(
+        f"SELECT local_date, count(*) FROM contacts WHERE {' AND '.join(where)} GROUP BY local_date",
+        [date_from, date_to],
+    ).fetchall()
+    return [(d, int(n)) for d, n in rows]

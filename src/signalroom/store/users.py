@@ -6,6 +6,7 @@ check them. Nothing here opens a transaction.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -87,14 +88,13 @@ def token_owner(store: Store, token_sha256: str) -> int | None:
 def touch_token(store: Store, token_sha256: str) -> None:
     """Records the token's use, at most every five minutes: a use is not worth a write per request,
     and two requests touching one row at once would conflict."""
-    try:
+    # Another request may record the same use at the same moment: one record is enough.
+    with contextlib.suppress(duckdb.TransactionException):
         store.connection.execute(
             "UPDATE api_tokens SET last_used_at = now() WHERE token_sha256 = ? "
             "AND (last_used_at IS NULL OR last_used_at < now() - INTERVAL 5 MINUTE)",
             [token_sha256],
         )
-    except duckdb.TransactionException:
-        pass  # another request recorded the use at the same moment
 
 
 def token_rows(store: Store, *, user_id: int | None = None) -> list[dict[str, Any]]:

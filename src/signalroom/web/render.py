@@ -51,6 +51,20 @@ def home_for(user: User) -> str:
     return nav_for(user)[0][1]
 
 
+def form_outcome(request: Request) -> dict[str, str]:
+    """The outcome of the last form, from the query: what the page says at its top."""
+    q = request.query_params
+    if q.get("error"):
+        return {"kind": "error", "text": q["error"][:500]}
+    if q.get("disputed"):
+        return {"kind": "ok", "text": f"Dispute {q['disputed'][:20]} raised: a QA reviewer will accept or reject it."}
+    if q.get("reviewed"):
+        return {"kind": "ok", "text": f"Dispute {q['reviewed'][:20]} reviewed."}
+    if q.get("recorded"):
+        return {"kind": "ok", "text": f"Agreed answer recorded for {q['recorded'][:200]}."}
+    return {}
+
+
 def render(
     request: Request, template: str, context: dict[str, Any], *, user: User | None, csrf_token: str | None = None,
     status_code: int = 200, title: str | None = None,
@@ -61,6 +75,7 @@ def render(
         "path": request.url.path,
         "csrf_token": csrf_token or "",
         "title": title,
+        "outcome": form_outcome(request),
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
 

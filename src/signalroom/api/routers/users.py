@@ -74,6 +74,7 @@ def add_user(store: StoreDep, user: CurrentUser, body: Annotated[UserCreate, Bod
 
 @router.get("/{username}", operation_id="getUser")
 def get_user(store: StoreDep, username: Username) -> dict[str, Any]:
+    """One user: their role, teams or agent id, and whether they are enabled."""
     """One user: role, scope, whether enabled."""
     result: dict[str, Any] = _guard(lambda: auth.get_user(store, username=username)).to_dict()
     return result
@@ -103,6 +104,7 @@ def update_user(
 
 @router.get("/{username}/tokens", operation_id="listTokens")
 def list_tokens(store: StoreDep, username: Username) -> dict[str, Any]:
+    """The user's API tokens: name, when made, whether revoked (never the tokens themselves)."""
     """The user's API tokens: names, when made and last used, whether revoked (never the tokens)."""
     tokens = _guard(lambda: auth.list_tokens(store, username))
     return {"items": tokens, "total": len(tokens)}
@@ -119,6 +121,7 @@ def create_token(
 
 @router.delete("/{username}/tokens/{token_id}", operation_id="revokeToken")
 def revoke_token(store: StoreDep, user: CurrentUser, username: Username, token_id: int) -> dict[str, Any]:
+    """Revokes one of the user's API tokens: it is refused from the next request on."""
     """Revokes one of the user's API tokens at once."""
     tokens = _guard(lambda: auth.list_tokens(store, username))
     if not any(t["token_id"] == token_id for t in tokens):

@@ -21,19 +21,24 @@ router = APIRouter(include_in_schema=False)
 
 def _safe_next(target: str) -> str:
     """Only a path on this site: never an address elsewhere (an open redirect)."""
+    # Browsers read a backslash as a slash ("/\\evil.com" goes to evil.com) and drop tabs and
+    # newlines from addresses, so neither may appear.
+    if "\\" in target or any(ord(c) < 0x21 or c == "\x7f" for c in target):
+        return ""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return ""
     return target
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, operation_id="loginPage")
 def login_page(request: Request, next: str = "") -> Response:
+    """The login form; ``next`` is where to go after, a path on this site only."""
     return render(request, "login.html", {"next": _safe_next(next), "message": "", "username": ""}, user=None,
                   title="Log in")  # fmt: skip
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, operation_id="loginSubmit")
 def login_submit(
     request: Request,
     store: StoreDep,
@@ -41,6 +46,8 @@ def login_submit(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form()] = "",
 ) -> Response:
+    """Checks the password under the rate limit and starts a session: a 303 to ``next`` or the
+    role's first page; the form again with the reason (401, 429) when refused."""
     origin = request.headers.get("origin")
     if origin and urlsplit(origin).netloc != request.url.netloc:
         raise ApiError(403, f"a login from another site ({origin}) is refused")
@@ -60,8 +67,9 @@ def login_submit(
     return redirect
 
 
-@router.post("/logout", dependencies=[allow(EVERYONE)])
+@router.post("/logout", dependencies=[allow(EVERYONE)], operation_id="logoutSubmit")
 def logout_submit(request: Request, store: StoreDep, found: AuthDep) -> Response:
+    """Ends the session and goes back to the login page."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         auth.end_session(store, cookie)
