@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from conftest import interaction
 from signalroom.ingest.adapters.base import Adapter, Candidate, ReadLimits, Rejected, registry
+from support import interaction
 
 ADAPTERS = sorted(registry().items())
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import interaction, write_jsonl
 from signalroom.cli.app import app
+from support import interaction, write_jsonl
 
 runner = CliRunner()
 
@@ -89,7 +89,7 @@ def test_stats_json(loaded: tuple[Path, Path]) -> None:
     stats = json.loads(result.stdout)
     last_load = stats.pop("last_load")
     assert stats == {
-        "schema_version": 16,
+        "schema_version": 17,
         "interactions": 2,
         "turns": 6,
         "call_events": 4,

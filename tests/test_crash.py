@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import interaction, write_jsonl
 from signalroom.store import Store
+from support import interaction, write_jsonl
 
 pytestmark = pytest.mark.slow
 

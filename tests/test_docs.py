@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import typer
 
-from conftest import REPO
 from signalroom.cli.app import app
 from signalroom.interchange.models import record_adapter
 from signalroom.interchange.schema import json_schema
+from support import REPO
 
 DOCS = REPO / "docs"
 

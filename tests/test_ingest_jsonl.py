@@ -8,10 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from conftest import count, interaction, rows, table_counts, write_jsonl
 from signalroom.ingest.adapters.base import ReadLimits
 from signalroom.ingest.loader import IngestError, Loader
 from signalroom.store import Store
+from support import count, interaction, rows, table_counts, write_jsonl
 
 
 def ingest(store: Store, *paths: Path, **kwargs):

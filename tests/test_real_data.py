@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED_DATA, count, rows, write_jsonl
 from signalroom.ingest.loader import Loader
 from signalroom.store import Store
+from support import SHARED_DATA, count, rows, write_jsonl
 
 TWITTER = SHARED_DATA / "ibm-twitter-customer-care-cdp"
 

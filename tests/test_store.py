@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import rows
 from signalroom.store import Store, StoreError
 from signalroom.store.migrations import MigrationError, available_migrations, migrate
+from support import rows
 
 
 def test_a_new_file_is_migrated_to_the_newest_version(db_path: Path) -> None:

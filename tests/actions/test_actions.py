@@ -12,7 +12,6 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from conftest import count, rows
 from signalroom.actions.actions import (
     STATUSES,
     TRANSITIONS,
@@ -25,6 +24,7 @@ from signalroom.actions.actions import (
 )
 from signalroom.cli.actions import app
 from signalroom.store import Store
+from support import count, rows
 
 T0 = datetime(2026, 3, 13, 9, tzinfo=UTC)
 

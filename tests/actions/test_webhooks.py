@@ -24,7 +24,6 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from conftest import count, rows
 from signalroom.actions.webhooks import (
     EVENT_TYPES,
     DeliveryConfig,
@@ -40,6 +39,7 @@ from signalroom.actions.webhooks import (
 from signalroom.cli.webhooks import app
 from signalroom.store import Store, StoreError
 from signalroom.store.webhooks import dead_letters, delivery_states, disable_subscription, emit, list_subscriptions
+from support import count, rows
 
 SECRET_A = "a-secret-of-at-least-16-chars"
 SECRET_B = "another-secret-0123456789"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import stored_interaction as interaction
-from conftest import stored_turns as turns
-from conftest import utc
 from signalroom.ingest.adapters.ccai import CcaiAdapter
 from signalroom.ingest.loader import Loader, detect_format
 from signalroom.store import Store
+from support import stored_interaction as interaction
+from support import stored_turns as turns
+from support import utc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ROOT = FIXTURES / "ccai"

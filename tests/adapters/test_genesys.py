@@ -11,12 +11,12 @@ from typing import Any
 import orjson
 import pytest
 
-from conftest import rows
-from conftest import stored_interaction as interaction
 from signalroom.ingest.adapters.base import ReadLimits, Rejected, registry
 from signalroom.ingest.adapters.genesys import GenesysAdapter
 from signalroom.ingest.loader import Loader, detect_format
 from signalroom.store import Store
+from support import rows
+from support import stored_interaction as interaction
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GENESYS = FIXTURES / "genesys"

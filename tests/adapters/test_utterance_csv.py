@@ -11,13 +11,13 @@ from typing import Any
 import orjson
 import pytest
 
-from conftest import count, rows, table_counts
 from signalroom.ingest.adapters.base import ReadLimits
 from signalroom.ingest.adapters.utterance_csv import UtteranceCsvAdapter
 from signalroom.ingest.loader import IngestError, Loader, detect_format
 from signalroom.ingest.retry import retry_entries
 from signalroom.store import Store
 from signalroom.store.reads import get_quarantine
+from support import count, rows, table_counts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "utterance_csv"
 SHARED_DATA = (Path(__file__).resolve().parents[2] / "../shared/data").resolve()

@@ -3,10 +3,8 @@ bad records are quarantined, and the upload size is limited."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,22 +13,9 @@ from fastapi.testclient import TestClient
 from centre_fixtures import Centre
 from signalroom.api.app import create_app
 from signalroom.api.state import ServeSettings
+from support import interaction, write_jsonl
 
 API = "/api/v1"
-
-
-def _root_conftest() -> ModuleType:
-    """tests/conftest.py's record helpers: `import conftest` here finds tests/api/conftest.py."""
-    spec = importlib.util.spec_from_file_location("root_conftest", Path(__file__).parents[1] / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_helpers = _root_conftest()
-interaction = _helpers.interaction
-write_jsonl = _helpers.write_jsonl
 
 
 def _upload(client: TestClient, who: dict[str, str], content: bytes, **form: str) -> Any:

@@ -9,8 +9,8 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from conftest import interaction, write_jsonl
 from signalroom.cli.app import app
+from support import interaction, write_jsonl
 
 runner = CliRunner()
 

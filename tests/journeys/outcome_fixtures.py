@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 
-from conftest import interaction, write_jsonl
 from signalroom.ingest.loader import Loader
 from signalroom.store import Store
+from support import interaction, write_jsonl
 
 
 def _i(ident: str, who: str, channel: str, at: str, **extra: Any) -> dict[str, Any]:

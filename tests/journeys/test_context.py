@@ -11,7 +11,6 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from conftest import interaction, write_jsonl
 from journeys.outcome_fixtures import build_warehouse
 from signalroom.cli.app import app
 from signalroom.ingest.loader import Loader
@@ -19,6 +18,7 @@ from signalroom.journeys.context import ContextError, build_card
 from signalroom.journeys.episodes import build_episodes
 from signalroom.journeys.next_issue import Contact, NextIssuePredictor, evaluate
 from signalroom.store import Store
+from support import interaction, write_jsonl
 
 
 def _at(day: int, hour: int = 10) -> datetime:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import rows
 from journeys.outcome_fixtures import build_warehouse
 from signalroom.cli.app import app
 from signalroom.journeys.episodes import EpisodeConfig, build_episodes
 from signalroom.store import Store
+from support import rows
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +74,8 @@ def test_a_shorter_window_splits_episodes(warehouse: Path) -> None:
 
 
 def test_chains_survive_cycles_and_missing_parents(tmp_path: Path) -> None:
-    from conftest import interaction, write_jsonl
     from signalroom.ingest.loader import Loader
+    from support import interaction, write_jsonl
 
     records = [
         interaction("x1", parent_id="x2", started_at="2026-03-02T09:00:00Z", ended_at="2026-03-02T09:05:00Z"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from identity_fixtures import RECORDS, chat, cli, cli_json, load, person_of
 
-from conftest import write_jsonl
+from support import write_jsonl
 
 
 def _people(db: Path, *records: tuple[str, str]) -> list[int | None]:

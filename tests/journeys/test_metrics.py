@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO
 from journeys import outcome_truth
 from journeys.outcome_fixtures import build_warehouse
 from signalroom.cli.app import app
@@ -19,6 +18,7 @@ from signalroom.journeys.episodes import build_episodes
 from signalroom.journeys.metrics import METRICS, MetricsConfig, MetricsError, compute_metrics, metric_value
 from signalroom.store import Store
 from signalroom.store.outcome_metrics import UNIT_GROUPINGS
+from support import REPO
 
 runner = CliRunner()
 

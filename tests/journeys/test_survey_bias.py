@@ -35,13 +35,13 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from conftest import interaction, write_jsonl
 from journeys.outcome_fixtures import build_warehouse
 from signalroom.cli.app import app
 from signalroom.ingest.loader import Loader
 from signalroom.journeys.episodes import build_episodes
 from signalroom.journeys.survey_bias import SurveyBiasConfig, SurveyBiasError, SurveyBiasReport, compute_survey_bias
 from signalroom.store import Store
+from support import interaction, write_jsonl
 
 runner = CliRunner()
 

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from conftest import interaction, rows, write_jsonl
 from signalroom.cli.app import app
 from signalroom.store import Store
+from support import interaction, rows, write_jsonl
 
 runner = CliRunner()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import interaction, rows, write_jsonl
 from signalroom.cli.app import app
 from signalroom.store import Store
+from support import interaction, rows, write_jsonl
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import REPO, SHARED_DATA
+from support import REPO, SHARED_DATA
 
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "banking77").exists(), reason="../shared/data is absent")
 

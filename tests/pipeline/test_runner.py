@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import interaction, rows, write_jsonl
 from signalroom.ingest.loader import Loader
 from signalroom.pipeline.base import AnalysisBatch, PassThrough, Stage, pipeline_hash
 from signalroom.pipeline.runner import Analyzer
 from signalroom.store import Store
+from support import interaction, rows, write_jsonl
 
 
 class TurnCount(Stage):

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import interaction, rows, write_jsonl
 from signalroom.cli.app import app
 from signalroom.pipeline.reasons.taxonomy import TAXONOMY_ID_BASE
 from signalroom.store import Store
 from signalroom.store.analysis_reads import TAXONOMY_ID_BASE as STORE_TAXONOMY_ID_BASE
+from support import interaction, rows, write_jsonl
 
 runner = CliRunner()
 

@@ -144,12 +144,12 @@ def test_a_full_card_number_read_back_by_the_agent_fails_with_where_it_was() -> 
 
 
 def test_card_numbers_are_found_through_redaction_at_ingest(tmp_path: Path) -> None:
-    from conftest import interaction, write_jsonl
     from signalroom.ingest.loader import Loader
     from signalroom.pipeline.analyze import analyze
     from signalroom.pipeline.redact.at_ingest import IngestRedactor
     from signalroom.qa.run import score
     from signalroom.store import Store
+    from support import interaction, write_jsonl
 
     record = interaction("c-1", channel="chat", turns=[
         {"speaker": "customer", "text": "I want to check a payment on my card."},
@@ -170,11 +170,11 @@ def test_card_numbers_are_found_through_redaction_at_ingest(tmp_path: Path) -> N
 def test_a_malformed_scorecard_never_stops_the_others_from_scoring(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from conftest import interaction, write_jsonl
     from signalroom.cli.app import app
     from signalroom.ingest.loader import Loader
     from signalroom.pipeline.analyze import analyze
     from signalroom.store import Store
+    from support import interaction, write_jsonl
 
     good = tmp_path / "good.yaml"
     good.write_text(

@@ -15,7 +15,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import interaction, rows, write_jsonl
 from signalroom.cli.qa_calibration import agreement_command, calibration_app, evaluations_app
 from signalroom.ingest.loader import Loader
 from signalroom.qa.agreement import agreement, gwet_ac1, two_raters
@@ -26,6 +25,7 @@ from signalroom.qa.scorecard import Scorecard
 from signalroom.qa.thresholds import best_threshold, calibration_report
 from signalroom.store import Store
 from signalroom.store import qa as qa_store
+from support import interaction, rows, write_jsonl
 
 DISCLOSURE = {"id": "disclosure", "name": "Disclosure", "kind": "phrase", "patterns": ["recorded"]}
 DEAD_AIR = {"id": "dead-air", "name": "No dead air", "kind": "metric", "metric": "longest_silence_s", "max": 30}

@@ -14,7 +14,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import count, interaction, rows, write_jsonl
 from signalroom.cli.flags import flag_command, flags_command
 from signalroom.ingest.loader import Loader
 from signalroom.pipeline.embed import Embedder, make_embedder
@@ -36,6 +35,7 @@ from signalroom.signals.needs import Needs
 from signalroom.store import Store
 from signalroom.store import flags as flag_store
 from signalroom.store.flags import Flag
+from support import count, interaction, rows, write_jsonl
 
 FEE = "customers confused by the new fee letter"
 FEE_2 = "lots of people asking what the new charges letter means"

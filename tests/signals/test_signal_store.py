@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from tests.conftest import rows
 
 from signalroom.store import Store
 from signalroom.store import signals as signal_store
+from support import rows
 
 
 def row(fingerprint: str, rank: int, first: str, **kw: Any) -> dict[str, Any]:

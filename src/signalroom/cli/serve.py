@@ -54,7 +54,7 @@ def serve(
             auth.add_user(store, username="admin", role="admin", password=password, display_name="Administrator",
                           by=None)  # fmt: skip
             console.print(f"Added user [bold]admin[/] with password [bold]{password}[/] (shown only now).",
-                          highlight=False)  # fmt: skip
+                          highlight=False, soft_wrap=True)  # fmt: skip
     settings = ServeSettings(
         db=store.path, host=host, port=port, max_body_bytes=max_body, upload_bytes=max_upload,
         secure_cookies=secure_cookies,
@@ -62,7 +62,7 @@ def serve(
     app = create_app(settings, store=store)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"signalroom command centre on [bold]http://{shown}:{port}/[/] (API: /api/v1/docs); Ctrl-C stops.",
-                  highlight=False)  # fmt: skip
+                  highlight=False, soft_wrap=True)  # fmt: skip
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:

@@ -61,7 +61,7 @@ def add_command(
         return
     console.print(f"Added {user.role.value} [bold]{user.username}[/] ({user.scope.describe()}).", highlight=False)
     if shown:
-        console.print(f"Password (shown only now): [bold]{shown}[/]", highlight=False)
+        console.print(f"Password (shown only now): [bold]{shown}[/]", highlight=False, soft_wrap=True)
 
 
 @app.command("list")
@@ -128,7 +128,7 @@ def password_command(
         except auth.UserError as exc:
             fail(str(exc))
     shown = "." if password_stdin else f" (shown only now): [bold]{password}[/]"
-    console.print(f"New password for {username}{shown}", highlight=False)
+    console.print(f"New password for {username}{shown}", highlight=False, soft_wrap=True)
 
 
 @app.command("token")
@@ -147,7 +147,9 @@ def token_command(
     if json:
         emit_json({"token_id": token_id, "token": token, "username": username, "name": name})
         return
-    console.print(f"Token #{token_id} for {username} (shown only now): [bold]{token}[/]", highlight=False)
+    console.print(
+        f"Token #{token_id} for {username} (shown only now): [bold]{token}[/]", highlight=False, soft_wrap=True
+    )
 
 
 @app.command("revoke-token")
