@@ -23,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
@@ -67,9 +68,9 @@ def _facts(db: Path) -> dict[str, Any]:
             "person_id": con.execute(
                 "SELECT person_id FROM interaction_persons GROUP BY person_id ORDER BY count(*) DESC LIMIT 1"
             ).fetchall()[0][0],
-            "reason_id": con.execute("SELECT min(topic_id) FROM interaction_reasons WHERE topic_id >= 0").fetchall()[
+            "reason_id": con.execute("SELECT min(topic_id) FROM interaction_reasons WHERE topic_id >= 0").fetchall()[0][
                 0
-            ][0],
+            ],
             "scorecard_id": con.execute("SELECT min(scorecard_id) FROM qa_scorecards").fetchall()[0][0],
         }
         for username, role, extra in (
@@ -98,7 +99,7 @@ def _pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
     """(user, path) for every page GET route, paths filled with the facts."""
     pages = []
     for entry in route_table():
-        if entry.is_api or entry.method != "GET" or entry.path in ("/login",):
+        if entry.is_api or entry.method != "GET" or entry.path in ("/login", "/drivers/interactions"):
             continue
         missing = [name for name in re.findall(r"\{(\w+)", entry.path) if facts.get(name) is None]
         if missing:
@@ -122,8 +123,15 @@ def main() -> None:
     else:
         db = _demo(folder)
     facts = _facts(db)
+    with TestClient(create_app(ServeSettings(db=db))) as client:
+        _login(client, "bench-admin")
+        report = client.get("/api/v1/drivers", params={"outcome": "repeat_contact"}).json()
     extra = [
         ("bench-admin", "/drivers?outcome=negative_end"),
+        (
+            "bench-admin",
+            "/drivers/interactions?outcome=repeat_contact&driver=" + quote(report["drivers"][0]["key"], safe=""),
+        ),
         ("bench-admin", "/customers?q=" + str(facts["person_id"])),
     ]
     rows = []

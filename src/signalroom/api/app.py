@@ -3,6 +3,8 @@ one embedded store (docs/serve.md)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -78,6 +80,20 @@ def route_table() -> list[RouteEntry]:
     return entries
 
 
+def _warm_up(state: AppState) -> None:
+    """Computes the overview's costly parts (outcome metrics, the CSAT prediction) into the cache as
+    the server starts, so the first person to open it does not wait for the model to be fitted."""
+    from signalroom.api.services import analytics
+
+    store = state.request_store()
+    try:
+        analytics.overview(store, date_from=None, date_to=None)
+    except Exception:  # noqa: BLE001 — a warm-up that fails only leaves the cache cold
+        logging.getLogger(__name__).warning("warming the overview failed", exc_info=True)
+    finally:
+        store.close()
+
+
 def _operation_id(route: APIRoute) -> str:
     """Stable operation ids: the route function's name (unique across the app, checked by a test)."""
     return route.name
@@ -96,7 +112,12 @@ def create_app(settings: ServeSettings | None = None, *, store: Store | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warming = threading.Thread(target=_warm_up, args=(state,), name="signalroom-warm-up", daemon=True)
+        if settings.warm_up:
+            warming.start()
         yield
+        if warming.is_alive():
+            warming.join()
         if owned:
             state.store.close()
 

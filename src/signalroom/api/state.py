@@ -22,6 +22,8 @@ class ServeSettings:
     secure_cookies: str = "auto"
     login_max_failures: int = 5
     login_window_s: float = 300.0
+    # Compute the overview into the cache when the server starts (`signalroom serve` does).
+    warm_up: bool = False
 
 
 @dataclass(kw_only=True)

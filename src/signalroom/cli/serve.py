@@ -57,7 +57,7 @@ def serve(
                           highlight=False, soft_wrap=True)  # fmt: skip
     settings = ServeSettings(
         db=store.path, host=host, port=port, max_body_bytes=max_body, upload_bytes=max_upload,
-        secure_cookies=secure_cookies,
+        secure_cookies=secure_cookies, warm_up=True,
     )  # fmt: skip
     app = create_app(settings, store=store)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
