@@ -17,8 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "benchmarks")]
 
-from live_server import browser, log_in, serve  # noqa: E402
 from page_times import PASSWORD, _facts  # noqa: E402
+
+from live_server import browser, log_in, serve  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
 PAGES = [

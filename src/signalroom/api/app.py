@@ -88,7 +88,7 @@ def _warm_up(state: AppState) -> None:
     store = state.request_store()
     try:
         analytics.overview(store, date_from=None, date_to=None)
-    except Exception:  # noqa: BLE001 — a warm-up that fails only leaves the cache cold
+    except Exception:
         logging.getLogger(__name__).warning("warming the overview failed", exc_info=True)
     finally:
         store.close()
