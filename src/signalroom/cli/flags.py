@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -48,7 +48,7 @@ def flags_command(
 ) -> None:
     """Advisors' flags grouped by what they describe, with each group's count and the detected
     signal it matches in the latest ranked list."""
-    from signalroom.signals.flags import FlagError, review_flags
+    from signalroom.signals.flags import FlagError, review_flags, review_rows
 
     day = parse_day(since, "--since")
     with open_store(db, read_only=True) as store:
@@ -56,23 +56,7 @@ def flags_command(
             review = review_flags(store, advisor=advisor, since=day)
         except FlagError as exc:
             fail(str(exc))
-    groups: list[dict[str, Any]] = []
-    for index, (group, finding) in enumerate(zip(review.groups, review.findings, strict=True)):
-        match = review.matches.get(index)
-        groups.append({
-            "group_id": group.group_id, "text": finding.subject, "flags": len(group.flags),
-            "advisors": group.advisors, "customers": finding.customers, "need": finding.need,
-            "first": finding.first_detected, "last": finding.last_detected,
-            "signal": None if match is None else {
-                "signal_id": match[0]["signal_id"], "title": match[0]["title"], "rank": match[0]["rank"],
-                "score": match[1],
-            },
-            "items": [
-                {"flag_id": f.flag_id, "advisor": f.advisor, "text": f.text, "interaction": f.interaction,
-                 "created_at": f.created_at}
-                for f in group.flags
-            ],
-        })  # fmt: skip
+    groups = review_rows(review)
     if json:
         emit_json({"groups": groups})
         return

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from signalroom.cli.common import DbOption, JsonOption, console, emit_json, fail, open_store
-from signalroom.store import analysis_writes, reason_models, taxonomies
+from signalroom.pipeline.reasons.edits import save_and_reassign
+from signalroom.store import reason_models
 
 if TYPE_CHECKING:
     from signalroom.pipeline.reasons import ReasonModel
@@ -120,19 +121,6 @@ def _print_taxonomy(listing: dict[str, Any], json: bool) -> None:
     )
 
 
-def _save_and_reassign(store: Any, tier: str, version: int, model: ReasonModel) -> int:
-    reason_models.replace_model_state(store, version, model.to_json())
-    if taxonomies.latest_taxonomy(store, tier) is not None:
-        # A seeded taxonomy assigns the reasons: the edit changes the discovered reasons (and so
-        # the candidates), not the interactions' reasons.
-        return 0
-    keys, texts, matrix = reason_models.purpose_embeddings(store, tier)
-    if keys:
-        assignments = dict(zip(keys, model.assign(texts, matrix), strict=True))
-        analysis_writes.write_reasons(store, version, "discovered", assignments, run_id=analysis_writes.EDIT_RUN)
-    return len(keys)
-
-
 def _edit(db: Path | None, tier: str | None, what: str, change: Callable[[ReasonModel], T]) -> tuple[T, int]:
     """Apply a user's edit to the model in use, store it and reassign the interactions."""
     with open_store(db) as store:
@@ -142,7 +130,7 @@ def _edit(db: Path | None, tier: str | None, what: str, change: Callable[[Reason
             result = change(model)
         except (KeyError, ValueError) as exc:
             fail(f"cannot {what}: {exc}")
-        return result, _save_and_reassign(store, tier, version, model)
+        return result, save_and_reassign(store, tier, version, model)
 
 
 @app.command()

@@ -373,3 +373,26 @@ def review_flags(
     )
     matches = {g: (signals[c], score) for g, (c, score) in matched.items()}
     return FlagReview(groups=groups, findings=findings, matches=matches)
+
+
+def review_rows(review: FlagReview) -> list[dict[str, Any]]:
+    """The review's groups as plain rows (what `signalroom signals flags --json` and the API show):
+    each group's flags, who raised them, the customers and need, and the signal it matches."""
+    rows: list[dict[str, Any]] = []
+    for index, (group, finding) in enumerate(zip(review.groups, review.findings, strict=True)):
+        match = review.matches.get(index)
+        rows.append({
+            "group_id": group.group_id, "text": finding.subject, "flags": len(group.flags),
+            "advisors": group.advisors, "customers": finding.customers, "need": finding.need,
+            "first": finding.first_detected, "last": finding.last_detected,
+            "signal": None if match is None else {
+                "signal_id": match[0]["signal_id"], "title": match[0]["title"], "rank": match[0]["rank"],
+                "score": round(match[1], 3),
+            },
+            "items": [
+                {"flag_id": f.flag_id, "advisor": f.advisor, "text": f.text, "interaction": f.interaction,
+                 "created_at": f.created_at}
+                for f in group.flags
+            ],
+        })  # fmt: skip
+    return rows

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from signalroom.api.errors import ApiError
-from signalroom.store import analysis_writes, reason_models, taxonomies
+from signalroom.pipeline.reasons.edits import save_and_reassign
+from signalroom.store import reason_models
 from signalroom.store.warehouse import Store
 
 if TYPE_CHECKING:
@@ -58,19 +59,6 @@ def _load(store: Store, tier: str) -> tuple[int, ReasonModel]:
     return stored[0], ReasonModel.from_json(stored[1])
 
 
-def _reassign(store: Store, tier: str, version: int, model: ReasonModel) -> int:
-    reason_models.replace_model_state(store, version, model.to_json())
-    if taxonomies.latest_taxonomy(store, tier) is not None:
-        # A seeded taxonomy assigns the reasons: the edit changes the discovered reasons (and so
-        # the candidates), not the interactions' reasons.
-        return 0
-    keys, texts, matrix = reason_models.purpose_embeddings(store, tier)
-    if keys:
-        assignments = dict(zip(keys, model.assign(texts, matrix), strict=True))
-        analysis_writes.write_reasons(store, version, "discovered", assignments, run_id=analysis_writes.EDIT_RUN)
-    return len(keys)
-
-
 def rename(store: Store, reason_id: int, name: str, tier: str | None) -> dict[str, Any]:
     """Give a reason or sub-reason a name of its own (refits keep it)."""
     resolved = _tier(store, tier)
@@ -97,7 +85,7 @@ def merge(store: Store, reason_ids: list[int], tier: str | None) -> dict[str, An
             message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
             raise ApiError(422, f"cannot merge {reason_ids}: {message}",
                            fields=[{"location": "body.ids", "problem": str(message)}]) from exc  # fmt: skip
-        reassigned = _reassign(store, resolved, version, model)
+        reassigned = save_and_reassign(store, resolved, version, model)
     return {"merged_into": kept, "reassigned": reassigned, "model_version": version, "tier": resolved}
 
 
@@ -113,5 +101,5 @@ def split(store: Store, reason_id: int, into: int, tier: str | None) -> dict[str
         except (KeyError, ValueError) as exc:
             raise ApiError(422, f"cannot split {reason_id}: {exc}",
                            fields=[{"location": "body.into", "problem": str(exc)}]) from exc  # fmt: skip
-        reassigned = _reassign(store, resolved, version, model)
+        reassigned = save_and_reassign(store, resolved, version, model)
     return {"reasons": made, "reassigned": reassigned, "model_version": version, "tier": resolved}

@@ -208,7 +208,7 @@ def add_flag(store: Store, user: User, *, text: str, interaction: str | None) ->
 def flag_groups(store: Store, user: User, *, advisor: str | None, since: date | None) -> list[dict[str, Any]]:
     """``signalroom signals flags``: the flags grouped, each group with its matched signal. An
     advisor sees the groups of their own flags only."""
-    from signalroom.signals.flags import FlagError, review_flags
+    from signalroom.signals.flags import FlagError, review_flags, review_rows
 
     if user.role is Role.ADVISOR:
         advisor = user.username
@@ -218,24 +218,7 @@ def flag_groups(store: Store, user: User, *, advisor: str | None, since: date | 
             review = review_flags(store, advisor=advisor, since=since)
         except FlagError as exc:
             raise ApiError(422, str(exc)) from None
-        groups = []
-        for index, (group, finding) in enumerate(zip(review.groups, review.findings, strict=True)):
-            match = review.matches.get(index)
-            groups.append({
-                "group_id": group.group_id, "text": finding.subject, "flags": len(group.flags),
-                "advisors": group.advisors, "customers": finding.customers, "need": finding.need,
-                "first": finding.first_detected, "last": finding.last_detected,
-                "signal": None if match is None else {
-                    "signal_id": match[0]["signal_id"], "title": match[0]["title"], "rank": match[0]["rank"],
-                    "score": round(match[1], 3),
-                },
-                "items": [
-                    {"flag_id": f.flag_id, "advisor": f.advisor, "text": f.text, "interaction": f.interaction,
-                     "created_at": f.created_at}
-                    for f in group.flags
-                ],
-            })  # fmt: skip
-        return groups
+        return review_rows(review)
 
     # Flags are not part of the data version: their own count and last id key the cache.
     from signalroom.store.flags import list_flags

@@ -16,6 +16,7 @@ from signalroom.pipeline.reasons.topics import Topic, merge_keywords, micro_cent
 
 if TYPE_CHECKING:
     from signalroom.pipeline.reasons.model import ReasonModel
+    from signalroom.store.warehouse import Store
 
 
 def rename(model: ReasonModel, topic_id: int, name: str) -> None:
@@ -109,3 +110,20 @@ def split(model: ReasonModel, topic_id: int, n: int) -> list[int]:
             new.renamed = False
         ids.append(new.id)
     return ids
+
+
+def save_and_reassign(store: Store, tier: str, version: int, model: ReasonModel) -> int:
+    """Stores an edited reason model (rename, merge, split) and reassigns the interactions to its
+    reasons; answers how many were reassigned (none while a seeded taxonomy assigns them)."""
+    from signalroom.store import analysis_writes, reason_models, taxonomies
+
+    reason_models.replace_model_state(store, version, model.to_json())
+    if taxonomies.latest_taxonomy(store, tier) is not None:
+        # A seeded taxonomy assigns the reasons: the edit changes the discovered reasons (and so
+        # the candidates), not the interactions' reasons.
+        return 0
+    keys, texts, matrix = reason_models.purpose_embeddings(store, tier)
+    if keys:
+        assignments = dict(zip(keys, model.assign(texts, matrix), strict=True))
+        analysis_writes.write_reasons(store, version, "discovered", assignments, run_id=analysis_writes.EDIT_RUN)
+    return len(keys)
