@@ -44,13 +44,23 @@ def get_store(request: Request) -> Iterator[Store]:
         yield store
     finally:
         if writes:
-            # Anything a write changed (a rename, a new scorecard) may show in a cached result.
-            cache.clear()
+            # Anything a write changed (a rename, a new scorecard) may show in a cached result;
+            # logging in or out changes no data, and must not throw away what was computed.
+            if getattr(request.state, "changes_data", True):
+                cache.clear()
             state.write_lock.release()
         store.close()
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def _session_only(request: Request) -> None:
+    request.state.changes_data = False
+
+
+# On a route that writes only session bookkeeping (login, logout): the cache is kept.
+SESSION_ONLY = Depends(_session_only)
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,17 @@ an interaction's owner and disputes; people found by name. Plain SQL; typed or p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from signalroom.auth.roles import Scope
 from signalroom.store.analysis_reads import topic_names
 from signalroom.store.identity_reads import PersonSummary
+from signalroom.store.scope_sql import scope_condition
 from signalroom.store.warehouse import Store
 
 Key = tuple[str, str]
@@ -21,8 +23,7 @@ EXPORT_FORMATS = ("jsonl", "csv")
 
 @dataclass(frozen=True, kw_only=True)
 class InteractionQuery:
-    """Which interactions: the common filters and the asker's scope (``teams`` None: any team;
-    ``agent_id`` set: only that agent's)."""
+    """Which interactions: the common filters and the asker's scope."""
 
     date_from: date | None = None
     date_to: date | None = None
@@ -31,9 +32,7 @@ class InteractionQuery:
     queue: str | None = None
     team: str | None = None
     agent: str | None = None
-    teams: tuple[str, ...] | None = None
-    agent_id: str | None = None
-    own_only: bool = False
+    scope: Scope = field(default_factory=Scope)
 
 
 def _where(q: InteractionQuery) -> tuple[str, list[Any]]:
@@ -54,16 +53,10 @@ def _where(q: InteractionQuery) -> tuple[str, list[Any]]:
     if q.reason is not None:
         clauses.append("r.topic_id = ?")
         params.append(q.reason)
-    if q.own_only:
-        clauses.append("i.agent_id = ?" if q.agent_id is not None else "FALSE")
-        if q.agent_id is not None:
-            params.append(q.agent_id)
-    if q.teams is not None:
-        if q.teams:
-            clauses.append(f"i.agent_team IN ({', '.join('?' for _ in q.teams)})")
-            params.extend(q.teams)
-        else:
-            clauses.append("FALSE")
+    if not q.scope.everything:
+        visible, visible_params = scope_condition(q.scope)
+        clauses.append(visible)
+        params.extend(visible_params)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -234,7 +227,7 @@ def person_summaries(store: Store, person_ids: list[int]) -> list[PersonSummary]
 def filter_options(store: Store, q: InteractionQuery) -> dict[str, list[Any]]:
     """What the filters can choose among the interactions in scope: channels, queues, teams,
     agents and reasons (id and label)."""
-    where, params = _where(InteractionQuery(teams=q.teams, agent_id=q.agent_id, own_only=q.own_only))
+    where, params = _where(InteractionQuery(scope=q.scope))
     con = store.connection
     options: dict[str, list[Any]] = {}
     for name, column in (("channels", "i.channel"), ("queues", "i.queue"), ("teams", "i.agent_team"),

@@ -11,30 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from signalroom.auth.roles import Scope
 from signalroom.store.drivers import OutcomeSql
+from signalroom.store.scope_sql import scope_condition
 from signalroom.store.warehouse import Store
-
-
-@dataclass(frozen=True, kw_only=True)
-class Visibility:
-    """Whose interactions the reader may see: everyone's, some teams' or one agent's."""
-
-    teams: tuple[str, ...] | None = None
-    agent_id: str | None = None
-    own_only: bool = False
-
-    def clause(self, team_column: str, agent_column: str) -> tuple[str, list[Any]]:
-        if self.own_only:
-            return f"{agent_column} IS NOT NULL AND {agent_column} = ?", [self.agent_id]
-        if self.teams is not None:
-            if not self.teams:
-                return "FALSE", []
-            return f"{team_column} IN ({', '.join('?' for _ in self.teams)})", list(self.teams)
-        return "TRUE", []
-
-    @property
-    def everything(self) -> bool:
-        return self.teams is None and not self.own_only
 
 
 @dataclass(frozen=True)
@@ -66,7 +46,7 @@ def driver_rows(
     store: Store,
     outcome: OutcomeSql,
     condition: str,
-    visibility: Visibility,
+    scope: Scope,
     *,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -80,7 +60,7 @@ def driver_rows(
     units = " AND ".join([f"({outcome.eligible})", f"({condition})", *period])
     hit = f"CASE WHEN {outcome.hit} THEN TRUE ELSE FALSE END"
     if outcome.unit == "event":
-        if not visibility.everything:
+        if not scope.everything:
             return [], 0
         sql = (
             f"SELECT 'event', b.source, b.id, b.occurred_at, b.channel, NULL, NULL, NULL, "
@@ -90,7 +70,7 @@ def driver_rows(
         )
         rows = store.connection.execute(sql, [*params, int(limit), int(offset)]).fetchall()
     else:
-        seen, seen_params = visibility.clause("e.agent_team", "e.agent_id")
+        seen, seen_params = scope_condition(scope, team_column="e.agent_team", agent_column="e.agent_id")
         sql = (
             f"WITH u AS (SELECT b.contact_source, b.contact_id, {hit} AS hit FROM contacts b WHERE {units}) "
             "SELECT 'interaction', e.source, e.id, i.started_at, e.channel, e.agent_id, e.agent_team, e.topic_id, "
@@ -100,7 +80,7 @@ def driver_rows(
             f"WHERE {seen} ORDER BY u.hit DESC, i.started_at DESC, e.source, e.id LIMIT ? OFFSET ?"
         )
         rows = store.connection.execute(sql, [*params, *seen_params, int(limit), int(offset)]).fetchall()
-    total = int(rows[0][-1]) if rows else _count_past_end(store, outcome, units, params, visibility)
+    total = int(rows[0][-1]) if rows else _count_past_end(store, outcome, units, params, scope)
     found = [
         DrillRow(
             str(r[0]),
@@ -119,12 +99,12 @@ def driver_rows(
     return found, total
 
 
-def _count_past_end(store: Store, outcome: OutcomeSql, units: str, params: list[Any], visibility: Visibility) -> int:
+def _count_past_end(store: Store, outcome: OutcomeSql, units: str, params: list[Any], scope: Scope) -> int:
     """The total when the page asked for starts past the last row (the window count saw no row)."""
     if outcome.unit == "event":
         sql = f"SELECT count(*) FROM self_service_events b WHERE {units}"
         return int(store.connection.execute(sql, params).fetchall()[0][0])
-    seen, seen_params = visibility.clause("e.agent_team", "e.agent_id")
+    seen, seen_params = scope_condition(scope, team_column="e.agent_team", agent_column="e.agent_id")
     sql = (
         f"WITH u AS (SELECT b.contact_source, b.contact_id FROM contacts b WHERE {units}) "
         "SELECT count(*) FROM u JOIN episode_interactions e ON e.contact_source = u.contact_source "

@@ -11,23 +11,11 @@ from typing import Any
 import orjson
 
 from signalroom.auth.roles import Scope
+from signalroom.store.scope_sql import scope_condition
 from signalroom.store.warehouse import Store
 
 # The local date the record was written in, as the metrics and compliance risk read it.
 _LOCAL_DAY = "CAST(i.started_at + i.utc_offset_minutes * INTERVAL '1 minute' AS DATE)"
-
-
-def scope_sql(scope: Scope, alias: str = "i") -> tuple[str, list[Any]]:
-    """A condition on interactions (``alias``) that keeps only those the scope allows."""
-    if scope.own_only:
-        if scope.agent_id is None:
-            return "FALSE", []
-        return f"{alias}.agent_id = ?", [scope.agent_id]
-    if scope.teams is not None:
-        if not scope.teams:
-            return "FALSE", []
-        return f"{alias}.agent_team IN ({', '.join('?' for _ in scope.teams)})", list(scope.teams)
-    return "TRUE", []
 
 
 def _dicts(cursor: Any) -> list[dict[str, Any]]:
@@ -101,7 +89,7 @@ def answers(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of answers (newest interactions first) and how many match in all."""
     clauses, params = query.where()
-    visible, scope_params = scope_sql(scope)
+    visible, scope_params = scope_condition(scope)
     where = " AND ".join([visible, *clauses])
     con = store.connection
     total = int(con.execute(f"SELECT count(*) {_ANSWER_FROM} WHERE {where}", [*scope_params, *params]).fetchall()[0][0])
@@ -131,7 +119,7 @@ def disputes(
     agent_id: str | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Disputes about interactions the scope allows, with the answer as it stands now."""
-    visible, params = scope_sql(scope)
+    visible, params = scope_condition(scope)
     where = [visible]
     for column, value in (("d.dispute_id", dispute_id), ("d.status", status), ("i.agent_id", agent_id)):
         if value is not None:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from signalroom.auth.roles import Scope
+from signalroom.store.scope_sql import scope_condition
 from signalroom.store.warehouse import Store
 
 Key = tuple[str, str]
@@ -22,15 +23,6 @@ class Window:
     reasons: tuple[int, ...]
     first: date
     last: date
-
-
-def scope_sql(scope: Scope, alias: str = "i") -> tuple[str, list[Any]]:
-    """A condition on ``interactions`` (as ``alias``) that holds for what ``scope`` may see."""
-    if scope.own_only:
-        return (f"{alias}.agent_id = ?", [scope.agent_id]) if scope.agent_id else ("FALSE", [])
-    if scope.teams is not None:
-        return (f"list_contains(?, {alias}.agent_team)", [list(scope.teams)]) if scope.teams else ("FALSE", [])
-    return "TRUE", []
 
 
 def _behind(windows: Sequence[Window], evidence: Sequence[Key]) -> tuple[str, list[Any]] | None:
@@ -64,7 +56,7 @@ def interactions_behind(
     if behind is None:
         return [], 0
     sql, params = behind
-    condition, scope_params = scope_sql(scope)
+    condition, scope_params = scope_condition(scope)
     joined = f"FROM ({sql}) b JOIN interactions i ON i.source = b.source AND i.id = b.id"
     where = f"WHERE {condition}"
     cursor = store.connection.execute(
@@ -90,7 +82,7 @@ def visible(store: Store, keys: Sequence[Key], scope: Scope) -> set[Key]:
     """Those of ``keys`` that are stored interactions ``scope`` may see."""
     if not keys:
         return set()
-    condition, params = scope_sql(scope)
+    condition, params = scope_condition(scope)
     rows = store.connection.execute(
         "SELECT i.source, i.id FROM (SELECT unnest(?::VARCHAR[]) AS source, unnest(?::VARCHAR[]) AS id) k "
         f"JOIN interactions i ON i.source = k.source AND i.id = k.id WHERE {condition}",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -51,9 +52,42 @@ def home_for(user: User) -> str:
     return nav_for(user)[0][1]
 
 
+# What a form's redirect may say happened (``?notice=…``), in the page's words.
+NOTICES = {
+    "created": "Action created.",
+    "moved": "Action moved.",
+    "flagged": "Thank you: your flag is recorded and joins the next detection.",
+}
+# Query parameters a form's outcome is reported in; a new outcome replaces earlier ones.
+_OUTCOMES = ("disputed", "reviewed", "recorded", "error", "notice")
+
+
+def local_path(target: str) -> str:
+    """``target`` if it is a path on this site, else "": never an address elsewhere (an open redirect)."""
+    # Browsers read a backslash as a slash ("/\\evil.com" goes to evil.com) and drop tabs and
+    # newlines from addresses, so neither may appear.
+    if "\\" in target or any(ord(c) < 0x21 or c == "\x7f" for c in target):
+        return ""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return ""
+    return target
+
+
+def redirect_back(target: str, fallback: str, **outcome: str | int) -> RedirectResponse:
+    """303 to the page a form was on (``target`` if a local path, else ``fallback``), with the
+    outcome in its query for :func:`form_outcome` to show."""
+    parts = urlsplit(local_path(target) or fallback)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _OUTCOMES]
+    query += [(k, str(v)) for k, v in outcome.items()]
+    return RedirectResponse(urlunsplit(("", "", parts.path, urlencode(query), parts.fragment)), status_code=303)
+
+
 def form_outcome(request: Request) -> dict[str, str]:
     """The outcome of the last form, from the query: what the page says at its top."""
     q = request.query_params
+    if q.get("notice") in NOTICES:
+        return {"kind": "ok", "text": NOTICES[q["notice"]]}
     if q.get("error"):
         return {"kind": "error", "text": q["error"][:500]}
     if q.get("disputed"):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, Field
 
-from signalroom.api.deps import SESSION_COOKIE, AuthDep, StoreDep, allow, app_state, client_address
+from signalroom.api.deps import SESSION_COOKIE, SESSION_ONLY, AuthDep, StoreDep, allow, app_state, client_address
 from signalroom.api.errors import ApiError
 from signalroom.auth import audit
 from signalroom.auth import users as auth
@@ -51,6 +51,15 @@ def login_user(request: Request, store: Any, username: str, password: str) -> tu
     return user, session_id, csrf
 
 
+def logout_user(request: Request, response: Response, store: Any, user: auth.User) -> None:
+    """Ends the request's session, if it has one, and forgets its cookie. Shared by the page and the API."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        auth.end_session(store, cookie)
+    audit.record(store, user, action="logout", client=client_address(request))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
 def set_session_cookie(request: Request, response: Response, session_id: str) -> None:
     mode = app_state(request).settings.secure_cookies
     secure = mode == "always" or (mode == "auto" and request.url.scheme == "https")
@@ -60,7 +69,7 @@ def set_session_cookie(request: Request, response: Response, session_id: str) ->
     )  # fmt: skip
 
 
-@router.post("/login", operation_id="login")
+@router.post("/login", dependencies=[SESSION_ONLY], operation_id="login")
 def login(request: Request, response: Response, store: StoreDep, body: Annotated[LoginBody, Body()]) -> MePublic:
     """Starts a web session (a cookie) and answers its CSRF token; scripts should prefer API tokens."""
     user, session_id, csrf = login_user(request, store, body.username, body.password)
@@ -81,12 +90,8 @@ def me(found: AuthDep) -> MePublic:
     return _me(found.user, found.via, found.csrf_token)
 
 
-@router.post("/logout", dependencies=[allow(EVERYONE)], operation_id="logout")
+@router.post("/logout", dependencies=[allow(EVERYONE), SESSION_ONLY], operation_id="logout")
 def logout(request: Request, response: Response, store: StoreDep, found: AuthDep) -> dict[str, str]:
     """Ends the current web session."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        auth.end_session(store, cookie)
-    audit.record(store, found.user, action="logout", client=client_address(request))
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    logout_user(request, response, store, found.user)
     return {"status": "logged out"}

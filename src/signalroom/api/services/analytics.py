@@ -461,9 +461,8 @@ def driver_interactions(
     outcome_sql = driver_sql.outcomes(sql_params)[outcome]
     in_population = driver_sql.filter_condition(outcome_sql.unit, config.filters)
     condition = f"({_condition(outcome_sql, driver, sql_params)}) AND {in_population}"
-    visibility = overview_reads.Visibility(teams=scope.teams, agent_id=scope.agent_id, own_only=scope.own_only)
     rows, total = overview_reads.driver_rows(
-        store, outcome_sql, condition, visibility, date_from=date_from, date_to=date_to,
+        store, outcome_sql, condition, scope, date_from=date_from, date_to=date_to,
         limit=params.limit, offset=params.offset,
     )  # fmt: skip
     labels = cache.cached(store, ("reason_labels",), lambda: reason_labels(store))

@@ -39,9 +39,7 @@ def query_for(scope: Scope, filters: Filters) -> lists.InteractionQuery:
         queue=filters.queue,
         team=filters.team,
         agent=filters.agent,
-        teams=scope.teams,
-        agent_id=scope.agent_id,
-        own_only=scope.own_only,
+        scope=scope,
     )
 
 

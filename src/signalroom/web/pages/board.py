@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from signalroom.api.deps import AuthDep, StoreDep, allow
 from signalroom.api.errors import ApiError
@@ -17,24 +16,11 @@ from signalroom.api.services import actions as action_service
 from signalroom.api.services import signals as signal_service
 from signalroom.auth.roles import EVERYONE, FLAG_SIGNALS, MANAGE_ACTIONS, READ_INTERACTIONS
 from signalroom.auth.users import User
-from signalroom.web.render import render
+from signalroom.web.render import redirect_back, render
 
 router = APIRouter(include_in_schema=False)
 
 INTERACTIONS_PER_PAGE = 50
-NOTICES = {
-    "created": "Action created.",
-    "moved": "Action moved.",
-    "flagged": "Thank you: your flag is recorded and joins the next detection.",
-}
-
-
-def _back(target: str, fallback: str, notice: str) -> RedirectResponse:
-    """Back to the page the form was on (only a path on this site), with what happened."""
-    parts = urlsplit(target)
-    safe = target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc
-    path = parts.path if safe else fallback
-    return RedirectResponse(f"{path}?notice={notice}", status_code=303)
 
 
 def _day(text: str, field: str) -> date | None:
@@ -56,13 +42,12 @@ def _abilities(user: User) -> dict[str, bool]:
 
 
 @router.get("/board", response_class=HTMLResponse, operation_id="boardPage", dependencies=[allow(EVERYONE)])
-def board_page(request: Request, store: StoreDep, found: AuthDep, notice: str = "") -> Response:
+def board_page(request: Request, store: StoreDep, found: AuthDep) -> Response:
     """The board: actions by status (read-only for executives) and the signals awaiting one; advisors
     see the ranked signals and the flag form."""
     context = {
         **action_service.board(store, found.user),
         **_abilities(found.user),
-        "notice": NOTICES.get(notice, ""),
         "statuses": action_service.STATUS_LABELS,
     }
     return render(request, "board.html", context, user=found.user, csrf_token=found.csrf_token,
@@ -85,7 +70,7 @@ def board_create_action(
         store, found.user, signal_id=signal_id, title=title.strip() or None, reasons=None,
         owner_function=owner_function.strip() or None, owner=owner.strip() or None, due=_day(due, "due"), rate=None,
     )  # fmt: skip
-    return _back(next, "/board", "created")
+    return redirect_back(next, "/board", notice="created")
 
 
 @router.post("/board/actions/{action_id}/move", operation_id="boardMoveAction", dependencies=[allow(MANAGE_ACTIONS)])
@@ -101,7 +86,7 @@ def board_move_action(
     action_service.update_action(
         store, found.user, action_id, status=status, rejected_reason=rejected_reason.strip() or None
     )
-    return _back(next, "/board", "moved")
+    return redirect_back(next, "/board", notice="moved")
 
 
 @router.post("/board/flags", operation_id="boardFlagSignal", dependencies=[allow(FLAG_SIGNALS)])
@@ -114,7 +99,7 @@ def board_flag(
 ) -> Response:
     """The flag form: an advisor's flag, optionally with an interaction they may see."""
     signal_service.add_flag(store, found.user, text=text, interaction=interaction.strip() or None)
-    return _back(next, "/board", "flagged")
+    return redirect_back(next, "/board", notice="flagged")
 
 
 @router.get("/signals/{signal_id}", response_class=HTMLResponse, operation_id="signalPage",
@@ -125,7 +110,6 @@ def signal_page(
     found: AuthDep,
     signal_id: Annotated[int, Path()],
     offset: Annotated[int, Query(ge=0)] = 0,
-    notice: str = "",
 ) -> Response:
     """One signal: findings, series, evidence, owner, its action and the interactions behind it."""
     user = found.user
@@ -157,7 +141,6 @@ def signal_page(
         "actions": actions,
         "functions": action_service.OWNER_FUNCTIONS,
         "suggested_due": action_service.suggested_due(),
-        "notice": NOTICES.get(notice, ""),
         "statuses": action_service.STATUS_LABELS,
     }
     return render(request, "signal.html", context, user=user, csrf_token=found.csrf_token,

@@ -5,10 +5,9 @@ Also the form target of the interaction page's dispute button (POST /qa/disputes
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from signalroom.api.deps import AuthDep, StoreDep, allow
 from signalroom.api.errors import ApiError
@@ -16,28 +15,9 @@ from signalroom.api.services import qa as service
 from signalroom.api.services.qa import DISPUTE_READ
 from signalroom.auth.roles import DISPUTE, QA_MANAGE, QA_READ
 from signalroom.auth.users import User
-from signalroom.web.render import render
+from signalroom.web.render import redirect_back, render
 
 router = APIRouter(include_in_schema=False)
-
-# Query parameters a form's outcome is reported in; a new outcome replaces earlier ones.
-_OUTCOMES = ("disputed", "reviewed", "recorded", "error")
-
-
-def local_path(target: str) -> str:
-    """Only a path on this site: never an address elsewhere (an open redirect)."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return ""
-    return target
-
-
-def back_to(target: str, fallback: str, **outcome: str | int) -> RedirectResponse:
-    """303 to ``target`` (a local path, else ``fallback``) with the outcome in its query."""
-    parts = urlsplit(local_path(target) or fallback)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _OUTCOMES]
-    query += [(k, str(v)) for k, v in outcome.items()]
-    return RedirectResponse(urlunsplit(("", "", parts.path, urlencode(query), parts.fragment)), status_code=303)
 
 
 def _manages(user: User) -> bool:
@@ -120,14 +100,14 @@ def page_raise_dispute(
     user = found.user
     fallback = f"/agents/{user.agent_id}" if user.scope.own_only and user.agent_id else "/qa/disputes"
     if not id.strip() or not criterion.strip():
-        return back_to(back, fallback, error="a dispute needs the interaction and the criterion")
+        return redirect_back(back, fallback, error="a dispute needs the interaction and the criterion")
     try:
         raised = service.raise_dispute(store, user, interaction_id=id.strip(), criterion=criterion.strip(),
                                        comment=comment, scorecard_id=scorecard.strip() or None,
                                        source=source.strip() or None)  # fmt: skip
     except ApiError as exc:
-        return back_to(back, fallback, error=exc.message)
-    return back_to(back, fallback, disputed=raised["dispute_id"])
+        return redirect_back(back, fallback, error=exc.message)
+    return redirect_back(back, fallback, disputed=raised["dispute_id"])
 
 
 @router.post("/qa/disputes/{dispute_id}/review", dependencies=[allow(QA_MANAGE)])
@@ -142,13 +122,13 @@ def page_review_dispute(
 ) -> Response:
     """The review form of the disputes queue: accept (with the corrected value) or reject."""
     if decision not in ("accept", "reject"):
-        return back_to(back, "/qa/disputes", error="choose accept or reject")
+        return redirect_back(back, "/qa/disputes", error="choose accept or reject")
     try:
         service.review_dispute(store, found.user, dispute_id, accept=decision == "accept", value=value or None,
                                comment=comment.strip() or None)  # fmt: skip
     except ApiError as exc:
-        return back_to(back, "/qa/disputes", error=exc.message)
-    return back_to(back, "/qa/disputes", reviewed=dispute_id)
+        return redirect_back(back, "/qa/disputes", error=exc.message)
+    return redirect_back(back, "/qa/disputes", reviewed=dispute_id)
 
 
 @router.get("/qa/calibration", response_class=HTMLResponse, dependencies=[allow(QA_READ)])
@@ -191,6 +171,6 @@ def page_record_calibration(
                               answer=answer, note=note.strip() or None, scorecard_id=scorecard.strip() or None,
                               source=source.strip() or None)  # fmt: skip
     except ApiError as exc:
-        return back_to(back, "/qa/calibration", error=exc.message)
+        return redirect_back(back, "/qa/calibration", error=exc.message)
     label = f"{done['source']}/{done['interaction_id']} {done['scorecard_id']}/{done['criterion_id']}"
-    return back_to(back, "/qa/calibration", recorded=label)
+    return redirect_back(back, "/qa/calibration", recorded=label)
