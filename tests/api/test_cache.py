@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from centre_fixtures import PASSWORD, Centre
 from signalroom.api import cache
+from signalroom.auth import audit
 
 
 def _computations(client: TestClient) -> list[int]:
@@ -34,6 +35,16 @@ def test_logging_in_and_out_keeps_the_cache_but_a_change_empties_it(centre: Cent
         headers={"X-CSRF-Token": csrf},
     )  # fmt: skip
     assert renamed.status_code == 200, renamed.text
+    store = client.app.state.signalroom.request_store()  # type: ignore[attr-defined]
+    try:
+        [entry], _ = audit.entries(store, action="settings_change")
+    finally:
+        store.close()
+    assert (entry["username"], entry["resource"], entry["detail"]["name"]) == (
+        "analyst",
+        f"reason {centre.facts['reason_id']}",
+        "Refund questions",
+    )
     assert _computations(client) == [1]  # a rename may show in any cached result
     assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     assert _computations(client) == []

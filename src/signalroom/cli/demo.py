@@ -137,7 +137,8 @@ def run_command(
     config = DemoConfig(customers=customers, days=days, seed=seed, start=_date(start), out=out)
     summary = generate(config)
     from signalroom.journeys.drivers import DriversConfig, find_drivers
-    from signalroom.pipeline.analyze import analyze, reason_listing
+    from signalroom.pipeline.analyze import analyze
+    from signalroom.pipeline.reasons.listing import reason_listing
     from signalroom.qa.agents import agent_consistency
     from signalroom.qa.run import score
 

@@ -34,7 +34,7 @@ TierOption = Annotated[
 
 
 def _tier(store: Any, tier: str | None) -> str:
-    from signalroom.pipeline.analyze import resolve_tier
+    from signalroom.pipeline.reasons.listing import resolve_tier
 
     return resolve_tier(store, tier)
 
@@ -59,7 +59,7 @@ def topics(
     the seeded taxonomy when there is one)."""
     if ctx.invoked_subcommand is not None:
         return
-    from signalroom.pipeline.analyze import reason_listing
+    from signalroom.pipeline.reasons.listing import reason_listing
     from signalroom.pipeline.seed import taxonomy_listing
 
     with open_store(db, read_only=True) as store:

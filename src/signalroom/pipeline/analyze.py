@@ -10,6 +10,7 @@ from signalroom.journeys.episodes import EpisodeReport, build_episodes
 from signalroom.pipeline.base import PassThrough, Stage
 from signalroom.pipeline.names import DEFAULT_BATCH_SIZE, STAGE_ORDER, TIERS
 from signalroom.pipeline.reasons import COHERENCE_BY_TIER, ReasonModel, Taxonomy
+from signalroom.pipeline.reasons.listing import resolve_tier
 from signalroom.pipeline.runner import AnalysisSummary, Analyzer
 from signalroom.pipeline.stages import (
     ConversationMetricsStage,
@@ -97,11 +98,6 @@ def build_stages(
         "situation": SituationStage(),
     }
     return [PassThrough(replaces=name) if name in skipped else made[name] for name in STAGE_ORDER]
-
-
-def resolve_tier(store: Store, tier: str | None) -> str:
-    """The tier named, else the one in use (of the newest reasons), else fast."""
-    return tier or reason_models.tier_in_use(store) or "fast"
 
 
 def analyze(
@@ -194,24 +190,3 @@ def _analyze(
     analysis_writes.write_reasons(store, report.model_version, "discovered", assignments, run_id=summary.run_id)
     report.assigned = len(assignments)
     return report
-
-
-def reason_listing(store: Store, tier: str | None = None) -> dict[str, Any] | None:
-    """The reasons of the model in use (of ``tier``, else the tier in use), largest first, with how
-    many interactions each has and how many no reason explains; None before any model is fitted."""
-    tier = resolve_tier(store, tier)
-    stored = reason_models.latest_model(store, tier)
-    if stored is None:
-        return None
-    version, state = stored
-    counts = reason_models.reason_counts(store, version)
-    reasons = ReasonModel.from_json(state).topic_info()
-    for reason in reasons:
-        reason["interactions"] = counts.get(reason["id"], 0)
-    return {
-        "method": "discovered",
-        "model_version": version,
-        "tier": tier,
-        "reasons": reasons,
-        "unexplained": reason_models.unexplained_count(store, version),
-    }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from signalroom.api.deps import PageDep, StoreDep, allow, page_of
+from signalroom.api.deps import CurrentUser, PageDep, StoreDep, allow, client_address, page_of
 from signalroom.api.services import analytics_topics as topics
 from signalroom.auth.roles import ANALYSE, READ_AGGREGATES
 
@@ -57,9 +57,11 @@ def merge_topics(store: StoreDep, body: TopicMergeCreate, tier: Tier = None) -> 
 
 
 @router.post("/topics/{reason_id}/rename", operation_id="renameTopic", dependencies=[allow(ANALYSE)])
-def rename_topic(store: StoreDep, reason_id: int, body: TopicUpdate, tier: Tier = None) -> dict[str, Any]:
+def rename_topic(
+    request: Request, store: StoreDep, user: CurrentUser, reason_id: int, body: TopicUpdate, tier: Tier = None
+) -> dict[str, Any]:
     """Give a reason or sub-reason a name of your own; refits keep it (`signalroom topics rename`)."""
-    return topics.rename(store, reason_id, body.name, tier)
+    return topics.rename(store, reason_id, body.name, tier, by=user, client=client_address(request))
 
 
 @router.post("/topics/{reason_id}/split", operation_id="splitTopic", dependencies=[allow(ANALYSE)])

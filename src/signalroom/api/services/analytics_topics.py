@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from signalroom.api.errors import ApiError
+from signalroom.auth import audit
+from signalroom.auth.users import User
 from signalroom.pipeline.reasons.edits import save_and_reassign
+from signalroom.pipeline.reasons.listing import reason_listing, resolve_tier
 from signalroom.store import reason_models
 from signalroom.store.warehouse import Store
 
@@ -14,18 +17,11 @@ if TYPE_CHECKING:
     from signalroom.pipeline.reasons import ReasonModel
 
 
-def _tier(store: Store, tier: str | None) -> str:
-    from signalroom.pipeline.analyze import resolve_tier
-
-    return resolve_tier(store, tier)
-
-
 def listing(store: Store, tier: str | None) -> dict[str, Any]:
     """The reasons in use: a seeded taxonomy's when there is one, else the discovered ones."""
-    from signalroom.pipeline.analyze import reason_listing
     from signalroom.pipeline.seed import taxonomy_listing
 
-    resolved = _tier(store, tier)
+    resolved = resolve_tier(store, tier)
     found = taxonomy_listing(store, resolved) or reason_listing(store, resolved)
     if found is None:
         raise ApiError(404, f"no contact reasons on the {resolved} tier yet: run `signalroom analyze` first")
@@ -59,9 +55,12 @@ def _load(store: Store, tier: str) -> tuple[int, ReasonModel]:
     return stored[0], ReasonModel.from_json(stored[1])
 
 
-def rename(store: Store, reason_id: int, name: str, tier: str | None) -> dict[str, Any]:
-    """Give a reason or sub-reason a name of its own (refits keep it)."""
-    resolved = _tier(store, tier)
+def rename(
+    store: Store, reason_id: int, name: str, tier: str | None, *, by: User | None = None, client: str | None = None
+) -> dict[str, Any]:
+    """Give a reason or sub-reason a name of its own (refits keep it); the API and the settings page
+    both rename here, and the audit log records who did."""
+    resolved = resolve_tier(store, tier)
     version, model = _load(store, resolved)
     try:
         model.rename(reason_id, name)
@@ -70,13 +69,16 @@ def rename(store: Store, reason_id: int, name: str, tier: str | None) -> dict[st
     except ValueError as exc:
         problem = [{"location": "body.name", "problem": str(exc)}]
         raise ApiError(422, f"cannot rename {reason_id}: {exc}", fields=problem) from exc
-    reason_models.replace_model_state(store, version, model.to_json())
+    with store.transaction():
+        reason_models.replace_model_state(store, version, model.to_json())
+        audit.record(store, by, action="settings_change", resource=f"reason {reason_id}",
+                     detail={"name": name.strip(), "model_version": version}, client=client)  # fmt: skip
     return {"id": reason_id, "name": name.strip(), "model_version": version, "tier": resolved}
 
 
 def merge(store: Store, reason_ids: list[int], tier: str | None) -> dict[str, Any]:
     """Merge reasons into the one with the smallest id; their interactions are reassigned."""
-    resolved = _tier(store, tier)
+    resolved = resolve_tier(store, tier)
     with store.transaction():
         version, model = _load(store, resolved)
         try:
@@ -91,7 +93,7 @@ def merge(store: Store, reason_ids: list[int], tier: str | None) -> dict[str, An
 
 def split(store: Store, reason_id: int, into: int, tier: str | None) -> dict[str, Any]:
     """Split a reason into ``into`` reasons; its interactions are reassigned."""
-    resolved = _tier(store, tier)
+    resolved = resolve_tier(store, tier)
     with store.transaction():
         version, model = _load(store, resolved)
         if reason_id not in model.topics_:

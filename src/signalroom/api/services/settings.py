@@ -216,64 +216,27 @@ def set_scorecard(store: Store, text: str, *, by: User, rescore: bool, client: s
 def reasons(store: Store) -> dict[str, Any] | None:
     """The reasons in use: a seeded taxonomy's (not renamed here) or the discovered ones, as
     `signalroom topics` lists them."""
+    from signalroom.pipeline.reasons.listing import reason_listing, resolve_tier
     from signalroom.pipeline.seed import taxonomy_listing
 
     def compute() -> dict[str, Any] | None:
-        tier = _tier(store)
-        return taxonomy_listing(store, tier) or _discovered(store, tier)
+        tier = resolve_tier(store, None)
+        return taxonomy_listing(store, tier) or reason_listing(store, tier)
 
     return cache.cached(store, ("settings.reasons",), compute)
 
 
-def _tier(store: Store) -> str:
-    from signalroom.store import reason_models
-
-    # As pipeline.analyze.resolve_tier, without importing the analysis (seconds, for a page).
-    return reason_models.tier_in_use(store) or "fast"
-
-
-def _discovered(store: Store, tier: str) -> dict[str, Any] | None:
-    """pipeline.analyze.reason_listing, read without importing the analysis and its embedders."""
-    from signalroom.pipeline.reasons import ReasonModel
-    from signalroom.store import reason_models
-
-    stored = reason_models.latest_model(store, tier)
-    if stored is None:
-        return None
-    version, state = stored
-    counts = reason_models.reason_counts(store, version)
-    listed = ReasonModel.from_json(state).topic_info()
-    for reason in listed:
-        reason["interactions"] = counts.get(reason["id"], 0)
-    return {
-        "method": "discovered", "model_version": version, "tier": tier, "reasons": listed,
-        "unexplained": reason_models.unexplained_count(store, version),
-    }  # fmt: skip
-
-
 def rename_reason(store: Store, topic_id: int, name: str, *, by: User, client: str | None = None) -> str:
     """Gives a discovered reason (or sub-reason) a name of its own, as `topics rename` does."""
-    from signalroom.pipeline.reasons import ReasonModel
-    from signalroom.store import reason_models
+    from signalroom.api.errors import ApiError
+    from signalroom.api.services import analytics_topics
 
     if not name.strip():
         raise SettingsError("a reason's name cannot be empty")
-    if len(name.strip()) > 120:
-        raise SettingsError("a reason's name is at most 120 characters")
-    stored = reason_models.latest_model(store, _tier(store))
-    if stored is None:
-        raise SettingsError("no contact reasons yet: run `signalroom analyze` first")
-    version, state = stored
-    model = ReasonModel.from_json(state)
     try:
-        model.rename(topic_id, name)
-    except (KeyError, ValueError) as exc:
-        raise SettingsError(f"cannot rename {topic_id}: {str(exc).strip(chr(39))}") from None
-    with store.transaction():
-        reason_models.replace_model_state(store, version, model.to_json())
-        audit.record(store, by, action="settings_change", resource=f"reason {topic_id}",
-                     detail={"name": name.strip(), "model_version": version}, client=client)  # fmt: skip
-    return name.strip()
+        return str(analytics_topics.rename(store, topic_id, name, None, by=by, client=client)["name"])
+    except ApiError as exc:
+        raise SettingsError(exc.message) from None
 
 
 # ---------------------------------------------------------------- routing
