@@ -10,6 +10,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from centre_fixtures import Centre
+from signalroom.store import Store
 
 VOICE_SUMMARY = {
     "id": "voice-compliance",
@@ -338,6 +339,35 @@ def test_risk_contrasts_every_interaction_with_a_2_percent_sample(
     assert bad.status_code == 422
     assert bad.json()["error"]["fields"][0]["location"] == "scorecard"
     assert shared_client.get("/api/v1/qa/risk", headers=h(centre_template, "advisor")).status_code == 403
+
+
+def test_a_supervisor_sees_the_whole_risk_but_only_their_teams_rows_and_examples(
+    shared_client: TestClient, centre_template: Centre
+) -> None:
+    team, other = centre_template.facts["team"], centre_template.facts["other_team"]
+    with Store.open(centre_template.db, read_only=True) as store:
+        agent_team = dict(store.connection.execute(
+            "SELECT agent_id, any_value(agent_team) FROM interactions WHERE agent_id IS NOT NULL GROUP BY 1"
+        ).fetchall())  # fmt: skip
+        handled_by = dict(store.connection.execute("SELECT source || '/' || id, agent_team FROM interactions")
+                          .fetchall())  # fmt: skip
+    for by, team_of in (("agent", agent_team.get), ("team", lambda key: key)):
+        url = f"/api/v1/qa/risk?by={by}&examples=20"
+        everyone = shared_client.get(url, headers=h(centre_template, "qa")).json()["criteria"]
+        scoped = shared_client.get(url, headers=h(centre_template, "supervisor")).json()["criteria"]
+        assert [(c["criterion_id"], c["applicable"], c["failures"], c["prevalence"]) for c in scoped] == [
+            (c["criterion_id"], c["applicable"], c["failures"], c["prevalence"]) for c in everyone
+        ]  # the population's figures are the same
+        assert {team_of(g["key"]) for c in everyone for g in c["breakdown"]} >= {team, other}
+        assert {team_of(g["key"]) for c in scoped for g in c["breakdown"]} == {team}
+        for c, whole in zip(scoped, everyone, strict=True):
+            assert c["breakdown"] == [g for g in whole["breakdown"] if team_of(g["key"]) == team]
+            assert {handled_by[e] for e in c["examples"]} <= {team}
+            assert c["examples"] == [e for e in whole["examples"] if handled_by[e] == team]
+            assert all(team_of(m) == team for m in c["sample"]["missed"])
+    shown = shared_client.get("/qa", headers=h(centre_template, "supervisor"))
+    assert shown.status_code == 200 and f"only those you may see (teams {team})" in shown.text
+    assert "only those you may see" not in shared_client.get("/qa", headers=h(centre_template, "qa")).text
 
 
 # ---------------------------------------------------------------- agents

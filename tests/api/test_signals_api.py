@@ -134,6 +134,13 @@ def test_advisor_flags_only_with_their_own_interaction(client: TestClient, centr
     assert [f["advisor"] for g in mine["items"] for f in g["items"]] == ["advisor"]
     every = client.get(f"{API}/signals/flags", headers=h(centre, "analyst")).json()
     assert sorted(f["advisor"] for g in every["items"] for f in g["items"]) == ["advisor", "supervisor"]
+    # The supervisor sees the flags of their team's people, not another team's advisor's.
+    assert client.post(f"{API}/signals/flags", json={"text": "refund form rejects postcodes"},
+                       headers=h(centre, "advisor2")).status_code == 201  # fmt: skip
+    every = client.get(f"{API}/signals/flags", headers=h(centre, "analyst")).json()
+    assert sorted(f["advisor"] for g in every["items"] for f in g["items"]) == ["advisor", "advisor2", "supervisor"]
+    team = client.get(f"{API}/signals/flags", headers=h(centre, "supervisor")).json()
+    assert sorted(f["advisor"] for g in team["items"] for f in g["items"]) == ["advisor", "supervisor"]
     first = every["items"][0]
     assert set(first) == {"group_id", "text", "flags", "advisors", "customers", "need", "first", "last", "signal",
                           "items"}  # fmt: skip
@@ -269,6 +276,15 @@ def test_comments_and_evidence_within_scope(client: TestClient, centre: Centre) 
     assert (
         client.post(f"{API}/actions/1/comments", json={"text": "x"}, headers=h(centre, "executive")).status_code == 403
     )
+    # Evidence about another team's interaction, linked by the analyst: the supervisor does not see it.
+    linked = client.post(f"{API}/actions/1/evidence", json={"interaction": other, "note": "elsewhere"},
+                         headers=h(centre, "analyst"))  # fmt: skip
+    both = [centre.facts["advisor_interaction"], centre.facts["advisor2_interaction"]]
+    assert [e["id"] for e in linked.json()["evidence"]] == both
+    seen = client.get(f"{API}/actions/1", headers=supervisor).json()["evidence"]
+    assert [(e["id"], e["note"]) for e in seen] == [(centre.facts["advisor_interaction"], "typical")]
+    moved = client.patch(f"{API}/actions/1", json={"status": "in_progress"}, headers=supervisor).json()
+    assert [e["id"] for e in moved["evidence"]] == [centre.facts["advisor_interaction"]]
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ one embedded store (docs/serve.md)."""
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +16,7 @@ from signalroom import __version__
 from signalroom.api import errors
 from signalroom.api.limits import BodyLimit
 from signalroom.api.state import AppState, ServeSettings
+from signalroom.api.warm import WarmUp
 from signalroom.auth.ratelimit import LoginLimiter
 from signalroom.store.warehouse import Store
 
@@ -80,20 +79,6 @@ def route_table() -> list[RouteEntry]:
     return entries
 
 
-def _warm_up(state: AppState) -> None:
-    """Computes the overview's costly parts (outcome metrics, the CSAT prediction) into the cache as
-    the server starts, so the first person to open it does not wait for the model to be fitted."""
-    from signalroom.api.services import analytics
-
-    store = state.request_store()
-    try:
-        analytics.overview(store, date_from=None, date_to=None)
-    except Exception:
-        logging.getLogger(__name__).warning("warming the overview failed", exc_info=True)
-    finally:
-        store.close()
-
-
 def _operation_id(route: APIRoute) -> str:
     """Stable operation ids: the route function's name (unique across the app, checked by a test)."""
     return route.name
@@ -112,12 +97,13 @@ def create_app(settings: ServeSettings | None = None, *, store: Store | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warming = threading.Thread(target=_warm_up, args=(state,), name="signalroom-warm-up", daemon=True)
         if settings.warm_up:
-            warming.start()
+            state.warm_up = WarmUp(state.request_store)
+            state.warm_up.start()
         yield
-        if warming.is_alive():
-            warming.join()
+        if state.warm_up is not None:
+            state.warm_up.stop()
+            state.warm_up = None
         if owned:
             state.store.close()
 

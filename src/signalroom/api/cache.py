@@ -16,6 +16,9 @@ T = TypeVar("T")
 _MAX_ENTRIES = 256
 _entries: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
 _lock = threading.Lock()
+# Bumped by every clear: a result computed across a clear may predate the write that caused it,
+# so it is returned to its caller but not kept.
+_generation = 0
 
 
 def cached(store: Store, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
@@ -26,14 +29,31 @@ def cached(store: Store, key: tuple[Hashable, ...], compute: Callable[[], T]) ->
         if full in _entries:
             _entries.move_to_end(full)
             return _entries[full]  # type: ignore[return-value]
+        began = _generation
     value = compute()
     with _lock:
-        _entries[full] = value
-        while len(_entries) > _MAX_ENTRIES:
-            _entries.popitem(last=False)
+        if began == _generation:
+            _entries[full] = value
+            while len(_entries) > _MAX_ENTRIES:
+                _entries.popitem(last=False)
     return value
 
 
+def peek(store: Store, key: tuple[Hashable, ...]) -> object | None:
+    """The cached result for ``key`` at the store's data version, without computing it."""
+    full = (str(store.path), data_version(store), *key)
+    with _lock:
+        return _entries.get(full)
+
+
+def kinds() -> set[Hashable]:
+    """What is cached now, by the first part of each key (``"drivers"``, ``"kpi_sums"``…)."""
+    with _lock:
+        return {full[2] for full in _entries if len(full) > 2}
+
+
 def clear() -> None:
+    global _generation
     with _lock:
         _entries.clear()
+        _generation += 1

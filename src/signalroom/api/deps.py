@@ -48,6 +48,8 @@ def get_store(request: Request) -> Iterator[Store]:
             # logging in or out changes no data, and must not throw away what was computed.
             if getattr(request.state, "changes_data", True):
                 cache.clear()
+                if state.warm_up is not None:
+                    state.warm_up.ask()
             state.write_lock.release()
         store.close()
 

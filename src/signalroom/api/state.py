@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from signalroom.api.warm import WarmUp
 from signalroom.auth.ratelimit import LoginLimiter
 from signalroom.store.warehouse import Store
 
@@ -22,7 +23,8 @@ class ServeSettings:
     secure_cookies: str = "auto"
     login_max_failures: int = 5
     login_window_s: float = 300.0
-    # Compute the overview into the cache when the server starts (`signalroom serve` does).
+    # Keep the busiest pages' costly parts computed: at start and after every write
+    # (`signalroom serve` does; api/warm.py).
     warm_up: bool = False
 
 
@@ -32,6 +34,7 @@ class AppState:
     store: Store
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    warm_up: WarmUp | None = None  # while serving with settings.warm_up
 
     def request_store(self) -> Store:
         """A store over a connection of its own (a DuckDB cursor), so requests read side by side."""

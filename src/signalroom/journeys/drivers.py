@@ -247,7 +247,7 @@ def find_drivers(store: Store, config: DriversConfig) -> DriversReport:
             continue  # tested through the tree below (a flat test where there is no tree)
         label = labels.get(int(c.value), c.value) if c.family == "sub_reason" else c.value
         cond = sql.candidate_condition(by_family.get(c.family), c.value, attribute=c.family == "attribute")
-        flat.append(_Candidate(c.family, c.value, _family_label(c.family, label), c.units, c.hits, cond))
+        flat.append(_Candidate(c.family, c.value, family_label(c.family, label), c.units, c.hits, cond))
     for cand in flat:
         cand.p = st.two_proportion_p(cand.y, cand.n, hits - cand.y, units - cand.n)
     reasons = _reason_candidates(store, reason_counts, labels, units, hits, config, flags) if reason_counts else []
@@ -266,7 +266,8 @@ def find_drivers(store: Store, config: DriversConfig) -> DriversReport:
     )
 
 
-def _family_label(family: str, value: str) -> str:
+def family_label(family: str, value: str) -> str:
+    """How a driver of this family reads (``value``: a reason's name for a sub-reason)."""
     if family == "failed":
         return "any failed self-service event"
     if family in ("reason", "sub_reason", "prior_failure", "path", "event"):

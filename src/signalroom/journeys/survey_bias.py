@@ -177,19 +177,38 @@ def _episode_flags(store: Store) -> list[str]:
     return []
 
 
-def compute_survey_bias(store: Store, config: SurveyBiasConfig) -> SurveyBiasReport:
-    """Respondents against everyone, the held-out predictor, and CSAT both ways."""
+def _period_rows(store: Store, config: SurveyBiasConfig) -> sb.InteractionRows:
+    """The period's interactions with their features; an error when there is nothing to learn from."""
     rows = sb.interaction_rows(
         store, window_days=config.window_days, date_from=config.date_from, date_to=config.date_to
     )
     if not len(rows):
         raise SurveyBiasError("no interactions in the period: nothing to compare")
-    surveyed = rows.numbers["surveyed"] == 1
-    if not surveyed.any():
+    if not (rows.numbers["surveyed"] == 1).any():
         raise SurveyBiasError(
             "no survey answers about the period's interactions (a survey counts when it names its interaction "
             "and answers CSAT, NPS or CES): nothing to compare"
         )
+    return rows
+
+
+def predicted_satisfaction(
+    store: Store, config: SurveyBiasConfig
+) -> tuple[sb.InteractionRows, PredictionResult, InteractionPredictions | None]:
+    """Only the predictions for the period's interactions, fitted on every CSAT answer without the
+    cross-validation or the mix comparisons (the command centre's overview shows the predicted CSAT;
+    :func:`compute_survey_bias` says how far to trust it)."""
+    rows = _period_rows(store, config)
+    result, predictions = predict_satisfaction(
+        rows, folds=config.folds, min_surveys=config.min_surveys, seed=config.seed, validate=False
+    )
+    return rows, result, predictions
+
+
+def compute_survey_bias(store: Store, config: SurveyBiasConfig) -> SurveyBiasReport:
+    """Respondents against everyone, the held-out predictor, and CSAT both ways."""
+    rows = _period_rows(store, config)
+    surveyed = rows.numbers["surveyed"] == 1
     flags = _episode_flags(store)
     reason_names: dict[Hashable, str] = {None: "(no reason)"}
     reason_names.update({k: v for k, v in om.reason_labels(store).items()})

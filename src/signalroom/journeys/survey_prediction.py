@@ -117,8 +117,9 @@ def feature_matrix(rows: InteractionRows) -> Floats:
     columns: list[Floats] = []
     for name in CATEGORICAL:
         values = _values(rows, name)
+        as_array = np.array(values, dtype=object)
         for category in sorted({v for v in values if v is not None}):
-            columns.append(np.array([v == category for v in values], dtype=np.float64))
+            columns.append((as_array == category).astype(np.float64))
     for name in FLAGS + NUMBERS:
         x = rows.numbers[name].copy()
         if name in LOGGED:
@@ -163,9 +164,11 @@ def _held_out(x: Floats, csat: Floats, satisfied: npt.NDArray[np.int_], folds: i
 
 
 def predict_satisfaction(
-    rows: InteractionRows, *, folds: int, min_surveys: int, seed: int
+    rows: InteractionRows, *, folds: int, min_surveys: int, seed: int, validate: bool = True
 ) -> tuple[PredictionResult, InteractionPredictions | None]:
-    """Held-out accuracy and a prediction for every row, or a message saying why there is none."""
+    """Held-out accuracy and a prediction for every row, or a message saying why there is none.
+    ``validate=False`` skips the cross-validation (``held_out`` is None): for a surface that only
+    shows the predictions, where the report that measures their accuracy is a command away."""
     csat_all = rows.numbers["csat"]
     answered = ~np.isnan(csat_all) & (csat_all >= 1) & (csat_all <= 5)
     csat = csat_all[answered]
@@ -186,9 +189,13 @@ def predict_satisfaction(
         )
         return PredictionResult("too_few_surveys", message, n, happy, folds, None), None
     x = feature_matrix(rows)
-    held_out = _held_out(x[answered], csat, satisfied, folds, seed)
+    held_out = _held_out(x[answered], csat, satisfied, folds, seed) if validate else None
     p_all = _classifier().fit(x[answered], satisfied).predict_proba(x)[:, 1]
     score_all = np.clip(_regressor().fit(x[answered], csat).predict(x), 1.0, 5.0)
-    message = f"learned from {n} CSAT answers; accuracy measured out of fold ({folds}-fold)"
+    message = (
+        f"learned from {n} CSAT answers; accuracy measured out of fold ({folds}-fold)"
+        if validate
+        else f"learned from {n} CSAT answers; accuracy not measured here (`signalroom surveys bias` measures it)"
+    )
     result = PredictionResult("ok", message, n, happy, folds, held_out)
     return result, InteractionPredictions(p_all.astype(np.float64), score_all.astype(np.float64))

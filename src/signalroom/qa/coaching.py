@@ -5,10 +5,11 @@ that passed, with its evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from signalroom.qa.agents import agent_consistency
+from signalroom.qa.agents import AgentFinding, agent_consistency
 from signalroom.store import qa as qa_store
 from signalroom.store.warehouse import Store
 
@@ -36,9 +37,12 @@ class CoachingPlan:
         return asdict(self)
 
 
-def coaching_plan(store: Store, agent_id: str, *, top: int = 3, examples: int = 2) -> CoachingPlan | None:
-    """None when the agent has no scored interaction."""
-    everyone = agent_consistency(store, examples=0)
+def coaching_plan(
+    store: Store, agent_id: str, *, top: int = 3, examples: int = 2, consistency: Sequence[AgentFinding] | None = None
+) -> CoachingPlan | None:
+    """None when the agent has no scored interaction. ``consistency``: every agent's findings at the
+    default test settings when the caller already has them (the command centre computes them once)."""
+    everyone = agent_consistency(store, examples=0) if consistency is None else consistency
     findings = [f for f in everyone if f.agent_id == agent_id]
     if not findings and not qa_store.agent_scored(store, agent_id):
         return None

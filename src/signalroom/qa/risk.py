@@ -6,6 +6,7 @@ failing interactions; and what a small random review sample would have shown of 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -215,6 +216,21 @@ class CriterionRisk:
 class RiskReport:
     config: RiskConfig
     criteria: tuple[CriterionRisk, ...]
+
+    def within(self, *, group: Callable[[str | None], bool], interaction: Callable[[str], bool]) -> RiskReport:
+        """The report as someone who may see only some groups (a supervisor's agents or teams) and some
+        interactions sees it: the whole population's figures stay, the breakdown keeps the groups
+        ``group`` accepts, the examples those ``interaction`` accepts, and what the review sample
+        would miss names only the groups kept."""
+        criteria = []
+        for c in self.criteria:
+            kept = [
+                replace(g, examples=tuple(e for e in g.examples if interaction(e))) for g in c.breakdown if group(g.key)
+            ]
+            sample = _sample(c.applicable, c.failures, self.config.sample_rate, kept, self.config.by)
+            examples = tuple(e for e in c.examples if interaction(e))
+            criteria.append(replace(c, breakdown=tuple(kept), sample=sample, examples=examples))
+        return replace(self, criteria=tuple(criteria))
 
     def to_dict(self) -> dict[str, Any]:
         c = self.config

@@ -352,16 +352,18 @@ def review_flags(
     *,
     advisor: str | None = None,
     since: date | None = None,
+    advisors: Sequence[str] | None = None,
     config: FlagConfig | None = None,
     embedder: Any = None,
 ) -> FlagReview:
-    """Group the flags (optionally one advisor's, or those since a day) and match the groups to the
-    machine-detected signals of the latest ranked list. It stores nothing: the grouping recorded on
-    the flags is the one `signalroom analyze` and `signals detect` make with the list."""
+    """Group the flags (optionally one advisor's or those of ``advisors``, or those since a day) and
+    match the groups to the machine-detected signals of the latest ranked list. It stores nothing:
+    the grouping recorded on the flags is the one `signalroom analyze` and `signals detect` make
+    with the list."""
     from signalroom.signals.needs import needs_of
     from signalroom.store.signals import ranked_signals
 
-    flags = flag_store.list_flags(store, advisor=advisor, since=since)
+    flags = flag_store.list_flags(store, advisor=advisor, since=since, advisors=advisors)
     try:
         needs = needs_of(store)
     except SignalsError:  # no episodes built yet: each reason is its own need

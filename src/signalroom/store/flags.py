@@ -50,14 +50,19 @@ def insert_flag(store: Store, *, advisor: str, text: str, source: str | None, id
     return Flag(flag_id=flag_id, advisor=advisor, text=text, interaction=interaction, created_at=created)
 
 
-def list_flags(store: Store, *, advisor: str | None = None, since: date | None = None) -> list[Flag]:
-    """Flags in id order, optionally only one advisor's and those created on or after ``since``
-    (UTC day), each with the reason of the interaction it refers to."""
+def list_flags(
+    store: Store, *, advisor: str | None = None, since: date | None = None, advisors: Sequence[str] | None = None
+) -> list[Flag]:
+    """Flags in id order, optionally only one advisor's (or only those of ``advisors``) and those
+    created on or after ``since`` (UTC day), each with the reason of the interaction it refers to."""
     where: list[str] = []
     params: list[object] = []
     if advisor is not None:
         where.append("f.advisor = ?")
         params.append(advisor)
+    if advisors is not None:
+        where.append("list_contains(?::VARCHAR[], f.advisor)")
+        params.append(list(advisors))
     if since is not None:
         where.append("f.created_at >= ?")
         params.append(datetime.combine(since, time.min, tzinfo=UTC))

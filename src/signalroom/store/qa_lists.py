@@ -147,6 +147,14 @@ def agent_team(store: Store, agent_id: str) -> tuple[bool, str | None]:
     return bool(rows[0][0]), rows[0][1]
 
 
+def agent_teams(store: Store) -> dict[str, str | None]:
+    """Every agent who handled an interaction, with their team."""
+    rows = store.connection.execute(
+        "SELECT agent_id, any_value(agent_team) FROM interactions WHERE agent_id IS NOT NULL GROUP BY agent_id"
+    ).fetchall()
+    return {str(agent): team for agent, team in rows}
+
+
 def agent_criteria(store: Store, agent_id: str) -> list[dict[str, Any]]:
     """Per scorecard and criterion: the agent's answers (pass, fail, not applicable) and everyone
     else's."""

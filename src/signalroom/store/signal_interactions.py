@@ -4,7 +4,7 @@ what the asking user may see (their teams' or their own interactions)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -76,6 +76,18 @@ def interactions_behind(
         count = store.connection.execute(f"SELECT count(*) {joined} {where}", [*params, *scope_params]).fetchall()
         total = int(count[0][0])
     return items, total
+
+
+def key_of(reference: str) -> Key | None:
+    """``source/id`` as a key; None when it is not one."""
+    source, slash, ident = reference.partition("/")
+    return (source, ident) if slash and source and ident else None
+
+
+def visible_references(store: Store, references: Iterable[str], scope: Scope) -> set[str]:
+    """Those of the ``source/id`` references that name stored interactions ``scope`` may see."""
+    keys = {k for ref in references if (k := key_of(ref)) is not None}
+    return {f"{s}/{i}" for s, i in visible(store, sorted(keys), scope)}
 
 
 def visible(store: Store, keys: Sequence[Key], scope: Scope) -> set[Key]:

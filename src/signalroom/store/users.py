@@ -7,6 +7,7 @@ check them. Nothing here opens a transaction.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -172,3 +173,15 @@ def audit_rows(
     for row in rows:
         row["detail"] = orjson.loads(row["detail"]) if row["detail"] else None
     return rows, total
+
+
+def usernames_in_teams(store: Store, teams: Sequence[str]) -> list[str]:
+    """The users who work in these teams: advisors whose agent handled interactions in one of them,
+    and supervisors of one of them."""
+    rows = store.connection.execute(
+        "SELECT username FROM users WHERE (role = 'supervisor' AND list_has_any(teams, ?::VARCHAR[])) "
+        "OR (role = 'advisor' AND agent_id IN (SELECT agent_id FROM interactions "
+        "WHERE list_contains(?::VARCHAR[], agent_team))) ORDER BY username",
+        [list(teams), list(teams)],
+    ).fetchall()
+    return [str(r[0]) for r in rows]

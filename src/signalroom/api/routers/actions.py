@@ -82,10 +82,11 @@ def create_action(store: StoreDep, user: CurrentUser, body: Annotated[ActionCrea
 
 
 @router.get("/{action_id}", operation_id="getAction", dependencies=[allow(service.ACTION_READERS)])
-def get_action(store: StoreDep, action_id: ActionId) -> dict[str, Any]:
-    """An action with its history, its evidence and, once done, its impact: the driving rate before
-    and after, with a significance test and the daily series."""
-    return service.show_action(store, action_id)
+def get_action(store: StoreDep, user: CurrentUser, action_id: ActionId) -> dict[str, Any]:
+    """An action with its history, its evidence (a supervisor sees the pieces about their teams'
+    interactions) and, once done, its impact: the driving rate before and after, with a
+    significance test and the daily series."""
+    return service.show_action(store, action_id, user.scope)
 
 
 @router.patch("/{action_id}", operation_id="updateAction", dependencies=[allow(MANAGE_ACTIONS)])

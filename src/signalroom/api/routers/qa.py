@@ -329,6 +329,7 @@ def get_qa_calibration(
 @router.get("/risk", operation_id="getQaRisk", dependencies=[allow(READ_AGGREGATES)])
 def get_qa_risk(
     store: StoreDep,
+    user: CurrentUser,
     scorecard: Annotated[str | None, Query(description="Only this scorecard.")] = None,
     criterion: Annotated[str | None, Query(description="Only this criterion.")] = None,
     by: Annotated[Literal["agent", "team", "queue"] | None, Query(description="Break down by.")] = "agent",
@@ -339,6 +340,8 @@ def get_qa_risk(
     examples: Annotated[int, Query(ge=0, le=50, description="Failing interactions to list.")] = 5,
 ) -> dict[str, Any]:
     """How often each criterion fails over every interaction (95% intervals), its trend, where it
-    concentrates, and what a random review of 2% of interactions would have shown of it."""
-    return service.risk(store, scorecard_id=scorecard, criterion_id=criterion, by=by, trend=trend,
+    concentrates, and what a random review of 2% of interactions would have shown of it. A
+    supervisor sees the whole population's figures but only their teams and agents in the breakdown
+    and their teams' interactions as examples."""
+    return service.risk(store, user.scope, scorecard_id=scorecard, criterion_id=criterion, by=by, trend=trend,
                         date_from=date_from, date_to=date_to, sample_rate=sample_rate, examples=examples)  # fmt: skip

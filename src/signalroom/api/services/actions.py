@@ -110,11 +110,20 @@ def impacts(store: Store, actions: list[dict[str, Any]]) -> dict[int, dict[str, 
     return cache.cached(store, key, lambda: {int(a["action_id"]): _impact_of(store, a) for a in done})
 
 
-def show_action(store: Store, action_id: int) -> dict[str, Any]:
-    """The action with its history, its evidence and, once done, its impact."""
+def _visible_evidence(store: Store, action_id: int, scope: Scope) -> list[dict[str, Any]]:
+    """The action's evidence: a supervisor or advisor sees the pieces about interactions they may see."""
+    every = action_store.evidence(store, action_id)
+    if scope.everything:
+        return every
+    allowed = behind_store.visible(store, [(str(e["source"]), str(e["id"])) for e in every], scope)
+    return [e for e in every if (str(e["source"]), str(e["id"])) in allowed]
+
+
+def show_action(store: Store, action_id: int, scope: Scope) -> dict[str, Any]:
+    """The action with its history, its evidence (what ``scope`` may see of it) and, once done, its impact."""
     action = _require(store, action_id)
     return {**action, "history": action_store.events(store, action_id),
-            "evidence": action_store.evidence(store, action_id),
+            "evidence": _visible_evidence(store, action_id, scope),
             "impact": impacts(store, [action]).get(action_id)}  # fmt: skip
 
 
@@ -145,7 +154,7 @@ def update_action(
         raise ApiError(422, "nothing to change: give status, owner, owner_function, due, title or rejected_reason")
     if new_title is not None:
         _retitle(store, user, action_id, current["title"], new_title)
-    return show_action(store, action_id)
+    return show_action(store, action_id, user.scope)
 
 
 def _retitle(store: Store, user: User, action_id: int, old: str, new: str) -> None:

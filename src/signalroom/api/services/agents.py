@@ -5,7 +5,7 @@ agents, an advisor only themselves. Shared by /api/v1/agents and the agents page
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signalroom.api import cache
 from signalroom.api.errors import ApiError
@@ -14,16 +14,18 @@ from signalroom.auth.users import User
 from signalroom.store import qa_lists
 from signalroom.store.warehouse import Store
 
+if TYPE_CHECKING:
+    from signalroom.qa.agents import AgentFinding
+
 FINDINGS = ("outliers", "all", "coaching", "exemplar", "in line")
 
 
-def _consistency(store: Store, min_answers: int, alpha: float) -> list[dict[str, Any]]:
+def consistency(store: Store, min_answers: int = 20, alpha: float = 0.05) -> list[AgentFinding]:
+    """Every agent's findings (cached): the agents pages, each coaching plan and the warm-up share them."""
     from signalroom.qa.agents import agent_consistency
 
-    def compute() -> list[dict[str, Any]]:
-        return [f.to_dict() for f in agent_consistency(store, min_answers=min_answers, alpha=alpha)]
-
-    return cache.cached(store, ("agents.consistency", min_answers, alpha), compute)
+    return cache.cached(store, ("agents.consistency", min_answers, alpha),
+                        lambda: agent_consistency(store, min_answers=min_answers, alpha=alpha))  # fmt: skip
 
 
 def findings(
@@ -36,12 +38,11 @@ def findings(
                        fields=[{"location": "query.finding", "problem": "unknown"}])  # fmt: skip
     names = qa_service.criterion_names(store)
     out = []
-    for f in _consistency(store, min_answers, alpha):
-        if not user.scope.allows(agent_id=f["agent_id"], team=f["team"]):
-            continue
-        kept = finding == "all" or (finding == "outliers" and f["finding"] != "in line") or f["finding"] == finding
-        if kept:
-            out.append({**f, "criterion_name": names.get((f["scorecard_id"], f["criterion_id"]), {}).get("name")})
+    for f in consistency(store, min_answers, alpha):
+        kept = finding == "all" or (finding == "outliers" and f.finding != "in line") or f.finding == finding
+        if kept and user.scope.allows(agent_id=f.agent_id, team=f.team):
+            name = names.get((f.scorecard_id, f.criterion_id), {}).get("name")
+            out.append({**f.to_dict(), "criterion_name": name})
     return out
 
 
@@ -73,7 +74,7 @@ def coaching(store: Store, agent_id: str) -> dict[str, Any] | None:
     from signalroom.qa.coaching import coaching_plan
 
     def compute() -> dict[str, Any] | None:
-        plan = coaching_plan(store, agent_id)
+        plan = coaching_plan(store, agent_id, consistency=consistency(store))
         return plan.to_dict() if plan else None
 
     return cache.cached(store, ("agents.coaching", agent_id), compute)
@@ -85,8 +86,7 @@ def agent(store: Store, user: User, agent_id: str) -> dict[str, Any]:
     handling of the same situation, and their disputes."""
     team = _visible_agent(store, user, agent_id)
     names = qa_service.criterion_names(store)
-    tested = {(f["scorecard_id"], f["criterion_id"]): f for f in _consistency(store, 20, 0.05)
-              if f["agent_id"] == agent_id}  # fmt: skip
+    tested = {(f.scorecard_id, f.criterion_id): f for f in consistency(store) if f.agent_id == agent_id}
     criteria = []
     for row in qa_lists.agent_criteria(store, agent_id):
         key = (row["scorecard_id"], row["criterion_id"])
@@ -101,9 +101,9 @@ def agent(store: Store, user: User, agent_id: str) -> dict[str, Any]:
             "not_applicable": row["not_applicable"], "fail_rate": _rate(row["failures"], answered),
             "peer_answers": peers, "peer_failures": row["peer_failures"],
             "peer_fail_rate": _rate(row["peer_failures"], peers),
-            "expected_failures": found["expected"] if found else None,
-            "finding": found["finding"] if found else "not tested",
-            "q_value": found["q_value"] if found else None,
+            "expected_failures": found.expected if found else None,
+            "finding": found.finding if found else "not tested",
+            "q_value": found.q_value if found else None,
         })  # fmt: skip
     plan = coaching(store, agent_id)
     if plan is not None:

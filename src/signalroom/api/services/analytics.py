@@ -19,9 +19,9 @@ from signalroom.api import cache
 from signalroom.api.deps import Filters, PageParams, page
 from signalroom.api.errors import ApiError
 from signalroom.auth.roles import Scope
-from signalroom.journeys.drivers import FAMILIES, OUTCOMES, DriversConfig, DriversError, find_drivers
+from signalroom.journeys.drivers import FAMILIES, OUTCOMES, DriversConfig, DriversError, family_label, find_drivers
 from signalroom.journeys.metrics import FILTERS, METRICS, MetricsConfig, MetricsError, compute_metrics
-from signalroom.journeys.survey_bias import SurveyBiasConfig, SurveyBiasError, compute_survey_bias
+from signalroom.journeys.survey_bias import SurveyBiasConfig, SurveyBiasError, predicted_satisfaction
 from signalroom.store import drivers as driver_sql
 from signalroom.store import overview_reads
 from signalroom.store.outcome_metrics import daily_contacts, observed_until, reason_known, reason_labels
@@ -155,16 +155,17 @@ def _kpi_sums(
     for day, n in daily_contacts(store, first, last, config.filters):
         count = sums.setdefault(_bucket(day, interval), {}).setdefault("contacts", [0.0, 1.0])
         count[0] += n
+    survey_config = SurveyBiasConfig(date_from=first, date_to=last, window_days=window_days)
     try:
-        bias = compute_survey_bias(store, SurveyBiasConfig(date_from=first, date_to=last, window_days=window_days))
+        interactions, result, predictions = predicted_satisfaction(store, survey_config)
     except SurveyBiasError as exc:
         flags.append(f"CSAT predicted: {exc}")
         return sums, flags
-    if bias.predictions is None:
-        flags.append(f"CSAT predicted: {bias.prediction.message}")
+    if predictions is None:
+        flags.append(f"CSAT predicted: {result.message}")
         return sums, flags
-    keep = _passes(bias.rows, rows)
-    for day, p, kept in zip(bias.rows.days, bias.predictions.p_satisfied, keep, strict=True):
+    keep = _passes(interactions, rows)
+    for day, p, kept in zip(interactions.days, predictions.p_satisfied, keep, strict=True):
         if not kept:
             continue
         cell = sums.setdefault(_bucket(day, interval), {}).setdefault("csat_predicted", [0.0, 0.0])
@@ -365,11 +366,12 @@ def signal_rows(store: Store) -> list[dict[str, Any]]:
 
 
 def drivers_config(
-    filters: Filters, *, outcome: str, families: list[str] | None, top: int, min_units: int, alpha: float,
-    window_days: int, churn_days: int,
+    filters: Filters, *, outcome: str, families: list[str] | None = None, top: int = 10, min_units: int = 30,
+    alpha: float = 0.05, window_days: int = 7, churn_days: int = 30,
 ) -> DriversConfig:  # fmt: skip
     """The drivers' config from the query: the common filters restrict the population ranked (a
-    filtered family — channel, reason, queue, team — is then no candidate)."""
+    filtered family — channel, reason, queue, team — is then no candidate). The defaults are the
+    API's and the drivers page's, so the page, its drill-down and the warm-up share one cache entry."""
     try:
         return DriversConfig(
             outcome=outcome, families=tuple(families) if families else FAMILIES, top=top, min_units=min_units,
@@ -432,12 +434,20 @@ def _condition(outcome: driver_sql.OutcomeSql, key: str, params: driver_sql.Outc
 
 
 def driver_label(store: Store, config: DriversConfig, key: str) -> str:
-    """The driver's label in the report, else its key (a driver the report no longer ranks)."""
-    try:
-        report = drivers_report(store, config)
-    except ApiError:
-        return key
-    return next((d["label"] for d in report["drivers"] if d["key"] == key), key)
+    """The driver's label in the report when the report is at hand (the drivers page or the warm-up
+    computed it), else one read from the key itself: the drill-down does not rank drivers to name one."""
+    report = cache.peek(store, ("drivers", config))
+    if isinstance(report, dict):
+        found = next((d["label"] for d in report["drivers"] if d["key"] == key), None)
+        if found is not None:
+            return str(found)
+    family_name, _, value = key.partition(":")
+    labels = cache.cached(store, ("reason_labels",), lambda: reason_labels(store))
+    if family_name in ("reason", "sub_reason") and value.replace("+", "").isdigit():
+        names = [labels.get(int(i), i) for i in value.split("+")]
+        more = f" and {len(names) - 3} more related reasons" if len(names) > 3 else ""
+        return ", ".join(names[:3]) + more
+    return family_label(family_name, value)
 
 
 def driver_interactions(
@@ -452,8 +462,7 @@ def driver_interactions(
     if date_from and date_to and date_to < date_from:
         raise invalid(f"'to' ({date_to}) is before 'from' ({date_from})", "to")
     population = _rows_only(filters)
-    config = drivers_config(population, outcome=outcome, families=None, top=10, min_units=30, alpha=0.05,
-                            window_days=window_days, churn_days=churn_days)  # fmt: skip
+    config = drivers_config(population, outcome=outcome, window_days=window_days, churn_days=churn_days)
     _check_reason(store, population)
     sql_params = driver_sql.OutcomeParams(
         window_days=window_days, churn_days=churn_days, observed_until=observed_until(store)

@@ -15,9 +15,10 @@ from pydantic import ValidationError
 
 from signalroom.api import cache
 from signalroom.api.errors import ApiError
-from signalroom.auth.roles import DISPUTE, QA_READ
+from signalroom.auth.roles import DISPUTE, QA_READ, Scope
 from signalroom.auth.users import User
 from signalroom.store import qa_lists
+from signalroom.store import signal_interactions as behind_store
 from signalroom.store.warehouse import Store
 
 VALUES = ("pass", "fail", "na")
@@ -344,12 +345,14 @@ def calibration(store: Store, scorecard_id: str | None = None) -> dict[str, Any]
 
 
 def risk(
-    store: Store, *, scorecard_id: str | None = None, criterion_id: str | None = None, by: str | None = "agent",
-    trend: str = "week", date_from: date | None = None, date_to: date | None = None, sample_rate: float = 0.02,
-    examples: int = 5,
+    store: Store, scope: Scope, *, scorecard_id: str | None = None, criterion_id: str | None = None,
+    by: str | None = "agent", trend: str = "week", date_from: date | None = None, date_to: date | None = None,
+    sample_rate: float = 0.02, examples: int = 5,
 ) -> dict[str, Any]:  # fmt: skip
     """Compliance risk over every interaction and what a review sample (2% by default) would have
-    shown of it, as `signalroom qa risk` computes it (cached until the data changes)."""
+    shown of it, as `signalroom qa risk` computes it (cached until the data changes). A supervisor
+    sees the whole population's figures, but only their teams and agents in the breakdown and only
+    their teams' interactions as examples."""
     from signalroom.qa.risk import RiskConfig, RiskError, compliance_risk
 
     try:
@@ -357,11 +360,23 @@ def risk(
             scorecard_id=scorecard_id, criterion_id=criterion_id, by=by, trend=trend, date_from=date_from,
             date_to=date_to, sample_rate=sample_rate, examples=examples,
         )  # fmt: skip
-        result: dict[str, Any] = cache.cached(store, ("qa.risk", config),
-                                              lambda: compliance_risk(store, config).to_dict())  # fmt: skip
+        report = cache.cached(store, ("qa.risk", config), lambda: compliance_risk(store, config))
     except RiskError as exc:
         message = str(exc).replace("--sample-rate", "sample_rate").replace("--", "")
         words = message.split(" ")
         field = words[1] if words[0] == "unknown" else words[0]
         raise ApiError(422, message, fields=[{"location": field, "problem": message}]) from None
-    return result
+    if scope.everything:
+        return report.to_dict()
+    references = [e for c in report.criteria for e in (*c.examples, *(x for g in c.breakdown for x in g.examples))]
+    allowed = behind_store.visible_references(store, references, scope)
+    teams = qa_lists.agent_teams(store) if by == "agent" else {}
+
+    def group_visible(key: str | None) -> bool:
+        if by == "agent":
+            return key is not None and scope.allows(agent_id=key, team=teams.get(key))
+        if by == "team":
+            return scope.allows(agent_id=None, team=key)
+        return True  # channels, reasons, queues, days: aggregates over everyone
+
+    return report.within(group=group_visible, interaction=allowed.__contains__).to_dict()

@@ -23,11 +23,6 @@ from signalroom.store.warehouse import Store
 Key = tuple[str, str]
 
 
-def _key(reference: str) -> Key | None:
-    source, slash, ident = reference.partition("/")
-    return (source, ident) if slash and source and ident else None
-
-
 @dataclass(frozen=True)
 class Reference:
     """What the signal pages look up on every request: the reasons' names and the inbound contacts
@@ -51,13 +46,12 @@ def _scoped_evidence(store: Store, rows: list[dict[str, Any]], scope: Scope) -> 
     """Evidence names interactions: a supervisor or advisor is shown only those they may see."""
     if scope.everything:
         return
-    keys = {
-        k
+    references = [
+        str(ref)
         for row in rows
         for ref in [*row["evidence"], *(e for f in row["findings"] for e in f.get("evidence", []))]
-        if (k := _key(str(ref))) is not None
-    }
-    allowed = {f"{s}/{i}" for s, i in behind_store.visible(store, sorted(keys), scope)}
+    ]
+    allowed = behind_store.visible_references(store, references, scope)
     for row in rows:
         row["evidence"] = [e for e in row["evidence"] if e in allowed]
         for finding in row["findings"]:
@@ -116,7 +110,7 @@ def interactions_behind(
     if found is None:
         raise ApiError(404, f"no signal {signal_id}: GET /api/v1/signals?all=true lists them")
     signal: dict[str, Any] = dict(found)
-    evidence = [k for ref in signal["evidence"] if (k := _key(str(ref))) is not None]
+    evidence = [k for ref in signal["evidence"] if (k := behind_store.key_of(str(ref))) is not None]
     items, total = behind_store.interactions_behind(
         store, windows(signal), evidence, user.scope, limit=limit, offset=offset
     )
@@ -207,22 +201,25 @@ def add_flag(store: Store, user: User, *, text: str, interaction: str | None) ->
 
 def flag_groups(store: Store, user: User, *, advisor: str | None, since: date | None) -> list[dict[str, Any]]:
     """``signalroom signals flags``: the flags grouped, each group with its matched signal. An
-    advisor sees the groups of their own flags only."""
+    advisor sees the groups of their own flags only, a supervisor those of the people in their
+    teams (their advisors and fellow supervisors)."""
     from signalroom.signals.flags import FlagError, review_flags, review_rows
+    from signalroom.store.flags import list_flags
+    from signalroom.store.users import usernames_in_teams
 
     if user.role is Role.ADVISOR:
         advisor = user.username
+    teams = user.scope.teams
+    flaggers = None if teams is None else tuple(sorted({user.username, *usernames_in_teams(store, teams)}))
 
     def compute() -> list[dict[str, Any]]:
         try:
-            review = review_flags(store, advisor=advisor, since=since)
+            review = review_flags(store, advisor=advisor, since=since, advisors=flaggers)
         except FlagError as exc:
             raise ApiError(422, str(exc)) from None
         return review_rows(review)
 
     # Flags are not part of the data version: their own count and last id key the cache.
-    from signalroom.store.flags import list_flags
-
-    flags = list_flags(store, advisor=advisor, since=since)
+    flags = list_flags(store, advisor=advisor, since=since, advisors=flaggers)
     marker = (len(flags), flags[-1].flag_id if flags else None)
-    return cache.cached(store, ("flag_groups", advisor, since, marker), compute)
+    return cache.cached(store, ("flag_groups", advisor, since, flaggers, marker), compute)

@@ -53,10 +53,7 @@ def drivers_page(
     date_to: To = None,
 ) -> Response:
     """Choose an outcome; see its drivers as bars and as a table, each row linking to its interactions."""
-    config = analytics.drivers_config(
-        Filters(date_from=date_from, date_to=date_to), outcome=outcome, families=None, top=10, min_units=30,
-        alpha=0.05, window_days=7, churn_days=30,
-    )  # fmt: skip
+    config = analytics.drivers_config(Filters(date_from=date_from, date_to=date_to), outcome=outcome)
     unavailable: str | None = None
     try:
         report: dict[str, Any] | None = analytics.drivers_report(store, config)
@@ -100,10 +97,7 @@ def driver_interactions_page(
     listing = analytics.driver_interactions(
         store, found.user.scope, params, outcome=outcome, driver=driver, date_from=date_from, date_to=date_to
     )
-    config = analytics.drivers_config(
-        Filters(date_from=date_from, date_to=date_to), outcome=outcome, families=None, top=10, min_units=30,
-        alpha=0.05, window_days=7, churn_days=30,
-    )  # fmt: skip
+    config = analytics.drivers_config(Filters(date_from=date_from, date_to=date_to), outcome=outcome)
     period = _period(date_from, date_to)
     base = {"outcome": outcome, "driver": driver, **period}
     following = listing["next_offset"]

@@ -58,7 +58,7 @@ def _risk_chart(criteria: list[dict[str, Any]], names: dict[tuple[str, str], dic
 def page_qa(request: Request, store: StoreDep, found: AuthDep) -> Response:
     cards = service.scorecards(store)
     names = service.criterion_names(store)
-    risk = service.risk(store)
+    risk = service.risk(store, found.user.scope)
     open_disputes = len(service.disputes(store, found.user, status="open"))
     context = {
         "cards": cards, "names": names, "risk": risk, "chart": _risk_chart(risk["criteria"], names),
