@@ -1,7 +1,10 @@
 """The route table of docs/api.md, made from the app's routers: `python -m signalroom.api.route_docs`
-prints it; a test fails when docs/api.md's copy is out of date."""
+writes it into docs/api.md between its markers; a test fails when that copy is out of date."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 from signalroom.api.app import route_table
 from signalroom.api.deps import RoleGate
@@ -18,11 +21,18 @@ def _roles(dependencies: list[object]) -> str:
     return "anyone"
 
 
+def _summary(description: str) -> str:
+    """The description's first sentence, on one line."""
+    paragraph = " ".join(description.strip().split("\n\n")[0].split())
+    sentence = re.split(r"(?<=[.])\s", paragraph, maxsplit=1)[0]
+    return sentence.replace("|", "\\|")
+
+
 def markdown() -> str:
     lines = [BEGIN, "", "| method | path | operation | roles | what it does |", "|---|---|---|---|---|"]
     for entry in route_table():
         route = entry.route
-        summary = (route.description or "").strip().splitlines()[0] if route.description else ""
+        summary = _summary(route.description or "")
         operation = f"`{route.operation_id}`" if entry.is_api else "page"
         lines.append(
             f"| {entry.method} | `{entry.path}` | {operation} | {_roles(list(route.dependencies))} | {summary} |"
@@ -31,5 +41,12 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
+def write(path: Path) -> None:
+    text = path.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{path} lacks the route table markers {BEGIN!r} … {END!r}")
+    path.write_text(text[: text.index(BEGIN)] + markdown() + text[text.index(END) + len(END) :])
+
+
 if __name__ == "__main__":
-    print(markdown())
+    write(Path(__file__).resolve().parents[3] / "docs" / "api.md")
