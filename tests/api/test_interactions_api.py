@@ -253,3 +253,35 @@ def test_export_refuses_other_roles_and_unknown_formats(shared_client: TestClien
         "message": "unknown export format 'xml': use jsonl or csv",
         "fields": [{"location": "query.format", "problem": "unknown format"}],
     }
+
+
+def test_a_day_is_the_interactions_local_day_in_lists_as_in_the_metrics(client: TestClient, centre: Centre) -> None:
+    """Late evening in UTC is the next morning where the customer is: the lists of interactions and
+    of QA answers count it on the local day, as the metrics and drivers do."""
+    admin = centre.people["admin"].headers
+    [(source, ident)] = _rows(
+        client, "SELECT i.source, i.id FROM interactions i JOIN qa_results q USING (source, id) "
+        "ORDER BY i.started_at, i.id LIMIT 1", [],
+    )  # fmt: skip
+    store = _store(client)
+    try:
+        store.connection.execute(
+            "UPDATE interactions SET started_at = TIMESTAMPTZ '2026-03-10 23:30:00+00', utc_offset_minutes = 120 "
+            "WHERE source = ? AND id = ?", [source, ident],
+        )  # fmt: skip
+    finally:
+        store.close()
+
+    def interactions(day: str) -> set[str]:
+        body = client.get(f"{API}/interactions", params={"from": day, "to": day, "limit": 500}, headers=admin).json()
+        assert body["total"] <= 500
+        return {item["id"] for item in body["items"]}
+
+    def answers(day: str) -> int:
+        params = {"from": day, "to": day, "interaction": ident, "source": source}
+        return int(client.get(f"{API}/qa/answers", params=params, headers=admin).json()["total"])
+
+    assert ident in interactions("2026-03-11")
+    assert ident not in interactions("2026-03-10")
+    assert answers("2026-03-11") > 0
+    assert answers("2026-03-10") == 0

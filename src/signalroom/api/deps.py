@@ -21,6 +21,7 @@ from signalroom.api.state import AppState
 from signalroom.auth import users as auth
 from signalroom.auth.roles import Role
 from signalroom.auth.users import User
+from signalroom.store.common_filters import Filters as Filters  # re-exported: the routes take them from here
 from signalroom.store.warehouse import Store
 
 SESSION_COOKIE = "signalroom_session"
@@ -168,19 +169,6 @@ def page(items: list[Any], total: int, params: PageParams) -> dict[str, Any]:
 def page_of(items: list[Any], params: PageParams) -> dict[str, Any]:
     """Paginates a list computed whole."""
     return page(items[params.offset : params.offset + params.limit], len(items), params)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Filters:
-    """The common filters: any of them may be left out."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    channel: str | None = None
-    reason: int | None = None
-    queue: str | None = None
-    team: str | None = None
-    agent: str | None = None
 
 
 def filters(

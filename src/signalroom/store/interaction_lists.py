@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pyarrow as pa
 
 from signalroom.auth.roles import Scope
 from signalroom.store.analysis_reads import topic_names
+from signalroom.store.common_filters import Filters
 from signalroom.store.identity_reads import PersonSummary
 from signalroom.store.scope_sql import scope_condition
 from signalroom.store.warehouse import Store
@@ -22,37 +22,14 @@ EXPORT_FORMATS = ("jsonl", "csv")
 
 
 @dataclass(frozen=True, kw_only=True)
-class InteractionQuery:
+class InteractionQuery(Filters):
     """Which interactions: the common filters and the asker's scope."""
 
-    date_from: date | None = None
-    date_to: date | None = None
-    channel: str | None = None
-    reason: int | None = None
-    queue: str | None = None
-    team: str | None = None
-    agent: str | None = None
     scope: Scope = field(default_factory=Scope)
 
 
 def _where(q: InteractionQuery) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    # The day in UTC, as every other report of the command centre counts days.
-    if q.date_from is not None:
-        clauses.append("CAST(i.started_at AS DATE) >= ?")
-        params.append(q.date_from)
-    if q.date_to is not None:
-        clauses.append("CAST(i.started_at AS DATE) <= ?")
-        params.append(q.date_to)
-    for column, value in (("i.channel", q.channel), ("i.queue", q.queue), ("i.agent_team", q.team),
-                          ("i.agent_id", q.agent)):  # fmt: skip
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    if q.reason is not None:
-        clauses.append("r.topic_id = ?")
-        params.append(q.reason)
+    clauses, params = q.conditions(reason_column="r.topic_id")
     if not q.scope.everything:
         visible, visible_params = scope_condition(q.scope)
         clauses.append(visible)

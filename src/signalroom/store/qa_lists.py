@@ -5,17 +5,14 @@ answer they are about, and per-agent summaries — each filtered to what the ask
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import orjson
 
 from signalroom.auth.roles import Scope
+from signalroom.store.common_filters import Filters
 from signalroom.store.scope_sql import scope_condition
 from signalroom.store.warehouse import Store
-
-# The local date the record was written in, as the metrics and compliance risk read it.
-_LOCAL_DAY = "CAST(i.started_at + i.utc_offset_minutes * INTERVAL '1 minute' AS DATE)"
 
 
 def _dicts(cursor: Any) -> list[dict[str, Any]]:
@@ -43,38 +40,24 @@ def interaction_owners(store: Store, interaction_id: str, source: str | None = N
 
 
 @dataclass(frozen=True, kw_only=True)
-class AnswerQuery:
+class AnswerQuery(Filters):
+    """Which answers: the common filters over their interactions, and the answers' own."""
+
     scorecard_id: str | None = None
     criterion_id: str | None = None
     value: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    channel: str | None = None
-    reason: int | None = None
-    queue: str | None = None
-    team: str | None = None
-    agent: str | None = None
     source: str | None = None
     interaction_id: str | None = None
 
     def where(self) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
+        clauses, params = self.conditions(reason_column="ir.topic_id")
         for column, value in (
             ("a.scorecard_id", self.scorecard_id), ("a.criterion_id", self.criterion_id), ("a.value", self.value),
-            ("i.channel", self.channel), ("ir.topic_id", self.reason), ("i.queue", self.queue),
-            ("i.agent_team", self.team), ("i.agent_id", self.agent), ("a.source", self.source),
-            ("a.id", self.interaction_id),
+            ("a.source", self.source), ("a.id", self.interaction_id),
         ):  # fmt: skip
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        if self.date_from is not None:
-            clauses.append(f"{_LOCAL_DAY} >= ?")
-            params.append(self.date_from)
-        if self.date_to is not None:
-            clauses.append(f"{_LOCAL_DAY} <= ?")
-            params.append(self.date_to)
         return clauses, params
 
 

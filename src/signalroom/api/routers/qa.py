@@ -202,11 +202,8 @@ def list_qa_answers(
 ) -> dict[str, Any]:
     """Automated answers with their explanation, confidence and evidence, newest interactions first:
     of the interactions the user may see."""
-    query = AnswerQuery(
-        scorecard_id=scorecard, criterion_id=criterion, value=value, date_from=filters.date_from,
-        date_to=filters.date_to, channel=filters.channel, reason=filters.reason, queue=filters.queue,
-        team=filters.team, agent=filters.agent, source=source, interaction_id=interaction,
-    )  # fmt: skip
+    query = AnswerQuery(**filters.common(), scorecard_id=scorecard, criterion_id=criterion, value=value,
+                        source=source, interaction_id=interaction)  # fmt: skip
     rows, total = service.answers(store, user, query, limit=params.limit, offset=params.offset)
     return page(rows, total, params)
 

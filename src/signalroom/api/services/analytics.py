@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -78,8 +78,7 @@ def _field_of(message: str, fields: Iterable[str]) -> str:
 
 def _rows_only(filters: Filters) -> Filters:
     """The common filters other than the period (a cache key's part where the period is apart)."""
-    return Filters(channel=filters.channel, reason=filters.reason, queue=filters.queue, team=filters.team,
-                   agent=filters.agent)  # fmt: skip
+    return replace(filters, date_from=None, date_to=None)
 
 
 def _filter_field(message: str) -> str | None:
@@ -143,8 +142,7 @@ def _kpi_sums(
     period's value is its buckets' sums divided (no second query). ``rows``: the common filters,
     applied to every KPI as the metrics apply them (CSAT predicted: to the interactions)."""
     sums: Sums = {}
-    period = Filters(date_from=first, date_to=last, channel=rows.channel, reason=rows.reason, queue=rows.queue,
-                     team=rows.team, agent=rows.agent)  # fmt: skip
+    period = replace(rows, date_from=first, date_to=last)
     config = _metrics_config(period, by=interval, metrics=_RATE_KPIS, window_days=window_days, churn_days=churn_days)
     report = compute_metrics(store, config)
     flags = list(report.flags)

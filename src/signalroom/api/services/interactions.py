@@ -31,16 +31,7 @@ def not_found(source: str, interaction_id: str) -> ApiError:
 
 
 def query_for(scope: Scope, filters: Filters) -> lists.InteractionQuery:
-    return lists.InteractionQuery(
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        channel=filters.channel,
-        reason=filters.reason,
-        queue=filters.queue,
-        team=filters.team,
-        agent=filters.agent,
-        scope=scope,
-    )
+    return lists.InteractionQuery(**filters.common(), scope=scope)
 
 
 def list_interactions(
