@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+# The local date an interaction happened on, where the customer was: a contact at 23:30 in New York
+# belongs to that evening, not to the next UTC day. Every count by day reads it.
 LOCAL_DAY = "CAST(i.started_at + i.utc_offset_minutes * INTERVAL '1 minute' AS DATE)"
 
 

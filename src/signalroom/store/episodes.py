@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from signalroom.store.common_filters import LOCAL_DAY
 from signalroom.store.sql_util import fetch_one
 from signalroom.store.warehouse import Store
 
@@ -52,7 +53,7 @@ CREATE OR REPLACE TEMP TABLE ep_rows AS
 SELECT i.source, i.id, coalesce(r.root_id, i.id) AS root_id, (coalesce(r.root_id, i.id) = i.id) AS is_root,
        p.person_id, ir.topic_id, ir.sub_topic_id, i.channel, i.started_at,
        coalesce(i.ended_at, i.started_at) AS ended_at,
-       CAST(i.started_at + i.utc_offset_minutes * INTERVAL '1 minute' AS DATE) AS local_date,
+       {LOCAL_DAY} AS local_date,
        i.queue, i.agent_team, i.agent_id, i.resolved,
        (i.direction IS NULL OR i.direction <> 'outbound') AS inbound,
        (i.channel IN ({_SELF_SERVICE_SQL})) AS self_service,

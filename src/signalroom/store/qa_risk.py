@@ -7,11 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from signalroom.store.common_filters import LOCAL_DAY
 from signalroom.store.warehouse import Store
-
-# The local date the record was written in, as the metrics read it: a contact at 23:30 in New York
-# belongs to that evening, not to the next UTC day.
-_LOCAL_DAY = "CAST(i.started_at + i.utc_offset_minutes * INTERVAL '1 minute' AS DATE)"
 
 GROUP_COLUMNS = {"agent": "i.agent_id", "team": "i.agent_team", "queue": "i.queue"}
 
@@ -40,10 +37,10 @@ class AnswerFilter:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if self.date_from is not None:
-            clauses.append(f"{_LOCAL_DAY} >= ?")
+            clauses.append(f"{LOCAL_DAY} >= ?")
             params.append(self.date_from)
         if self.date_to is not None:
-            clauses.append(f"{_LOCAL_DAY} <= ?")
+            clauses.append(f"{LOCAL_DAY} <= ?")
             params.append(self.date_to)
         return " AND ".join(clauses), params
 
@@ -89,7 +86,7 @@ def daily_counts(store: Store, answers: AnswerFilter) -> list[tuple[Counts, date
     """Per criterion and local day (weeks are summed from days by the caller)."""
     where, params = answers.where()
     rows = store.connection.execute(
-        f"SELECT a.scorecard_id, a.criterion_id, {_COUNTS}, {_LOCAL_DAY} AS day {_FROM} WHERE {where} "
+        f"SELECT a.scorecard_id, a.criterion_id, {_COUNTS}, {LOCAL_DAY} AS day {_FROM} WHERE {where} "
         "GROUP BY a.scorecard_id, a.criterion_id, day ORDER BY a.scorecard_id, a.criterion_id, day",
         params,
     ).fetchall()

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from signalroom.store.common_filters import LOCAL_DAY
 from signalroom.store.warehouse import Store
 
 # One answer per interaction: several surveys about one interaction (a resend, two systems) count
@@ -37,7 +38,7 @@ SELECT i.source, i.id,
        coalesce(e.queue, i.queue) AS queue,
        coalesce(e.agent_team, i.agent_team) AS team,
        coalesce(e.agent_id, i.agent_id) AS agent,
-       coalesce(e.local_date, CAST(i.started_at + i.utc_offset_minutes * INTERVAL '1 minute' AS DATE)) AS day,
+       coalesce(e.local_date, {LOCAL_DAY}) AS day,
        i.resolved,
        coalesce(e.transferred, i.transferred, FALSE) AS transferred,
        coalesce(e.escalated, i.escalated, FALSE) AS escalated,
