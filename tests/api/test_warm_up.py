@@ -112,3 +112,20 @@ def test_a_result_computed_across_a_clear_is_returned_but_not_kept(centre: Centr
         assert "raced" not in cache.kinds()
         assert cache.cached(store, ("calm",), lambda: 8) == 8
         assert "calm" in cache.kinds()
+
+
+def test_a_warehouse_that_cannot_be_opened_is_logged_and_the_thread_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def unopenable() -> Store:
+        raise OSError("the file is gone")
+
+    warm_up = warm.WarmUp(unopenable)
+    with caplog.at_level(logging.WARNING, logger="signalroom.api.warm"):
+        warm_up.start()
+        assert warm_up.wait_idle(30)
+        warm_up.ask()
+        assert warm_up.wait_idle(30)
+    warm_up.stop()
+    assert warm_up.runs == 2
+    assert sum("could not open the warehouse" in r.getMessage() for r in caplog.records) == 2

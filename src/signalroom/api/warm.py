@@ -104,7 +104,11 @@ class WarmUp:
                 self._changed.notify_all()
 
     def _run_once(self) -> None:
-        store = self._open_store()
+        try:
+            store = self._open_store()
+        except Exception:
+            log.warning("warming up could not open the warehouse", exc_info=True)
+            return
         try:
             for name, task in TASKS:
                 if self._stopping:
