@@ -147,8 +147,9 @@ def interaction_detail(store: Store, source: str, interaction_id: str) -> Intera
     return InteractionDetail(source, interaction_id, record, turns, analysed, reason, results)
 
 
-def export_interactions(store: Store, out: Path, fmt: str) -> int:
-    """Write every interaction with its derived fields (one column per stage, as JSON) to a file."""
+def export_interactions(store: Store, out: Path, fmt: str, *, within: str | None = None) -> int:
+    """Write the interactions with their derived fields (one column per stage, as JSON) to a file;
+    how many were written. ``within``: a registered table of (source, id) keys to write only those."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
     con = store.connection
@@ -159,6 +160,7 @@ def export_interactions(store: Store, out: Path, fmt: str) -> int:
         for stage in stages
         if stage.replace("_", "").isalnum()
     )
+    only = f"SEMI JOIN {within} k ON k.source = i.source AND k.id = i.id " if within else ""
     query = (
         "SELECT i.*, a.analysed_at, a.run_id AS analysis_run, a.purpose_text, a.flags AS analysis_flags, "
         "r.method AS reason_method, r.topic_id AS reason_topic, r.sub_topic_id AS reason_sub_topic, "
@@ -166,9 +168,9 @@ def export_interactions(store: Store, out: Path, fmt: str) -> int:
         f"{stage_columns} FROM interactions i "
         "LEFT JOIN interaction_analysis a ON a.source = i.source AND a.id = i.id "
         "LEFT JOIN interaction_reasons r ON r.source = i.source AND r.id = i.id "
-        "ORDER BY i.started_at, i.source, i.id"
+        f"{only}ORDER BY i.started_at, i.source, i.id"
     )
     options = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER"}[fmt]
     target = str(out).replace("'", "''")
     con.execute(f"COPY ({query}) TO '{target}' ({options})")
-    return int(con.execute("SELECT count(*) FROM interactions").fetchall()[0][0])
+    return int(con.execute(f"SELECT count(*) FROM interactions i {only}").fetchall()[0][0])

@@ -274,22 +274,40 @@ class PersonSummary:
         return data
 
 
-def list_people(store: Store, limit: int = 20) -> list[PersonSummary]:
-    """The people with the most interactions first."""
+def _summaries(store: Store, person_ids: list[int] | None, tail: str = "") -> list[PersonSummary]:
+    """Summaries of these people (None: everyone), ``tail`` ordering and limiting them."""
+
+    def among(column: str) -> str:
+        return "TRUE" if person_ids is None else f"list_contains(?::BIGINT[], {column})"
+
+    params = [] if person_ids is None else [list(person_ids)] * 2
     rows = store.connection.execute(
         "SELECT p.person_id, p.name, p.anchor_kind || ':' || p.anchor_value, p.identifiers, p.profiles, p.shared, "
         "coalesce(c.interactions, 0), coalesce(c.channels, []), c.first_contact, c.last_contact FROM persons p "
         "LEFT JOIN (SELECT r.person_id, count(*) AS interactions, list(DISTINCT i.channel ORDER BY i.channel) "
         "AS channels, min(i.started_at) AS first_contact, max(i.started_at) AS last_contact "
         "FROM record_persons r JOIN interactions i ON i.source = r.source AND i.id = r.record_id "
-        "WHERE r.record_kind = 'interaction' GROUP BY r.person_id) c USING (person_id) "
-        "ORDER BY coalesce(c.interactions, 0) DESC, p.person_id LIMIT ?",
-        [limit],
+        f"WHERE r.record_kind = 'interaction' AND {among('r.person_id')} GROUP BY r.person_id) c "
+        f"USING (person_id) WHERE {among('p.person_id')} {tail}",
+        params,
     ).fetchall()
     return [
         PersonSummary(int(r[0]), r[1], r[2], int(r[3]), int(r[4]), bool(r[5]), int(r[6]), list(r[7]), r[8], r[9])
         for r in rows
     ]
+
+
+def list_people(store: Store, limit: int = 20) -> list[PersonSummary]:
+    """The people with the most interactions first."""
+    return _summaries(store, None, f"ORDER BY coalesce(c.interactions, 0) DESC, p.person_id LIMIT {int(limit)}")
+
+
+def person_summaries(store: Store, person_ids: list[int]) -> list[PersonSummary]:
+    """These people (as `customers list` shows them), in the order given."""
+    if not person_ids:
+        return []
+    found = {summary.person_id: summary for summary in _summaries(store, person_ids)}
+    return [found[p] for p in person_ids if p in found]
 
 
 def channel_mix(store: Store) -> dict[str, int]:

@@ -11,9 +11,9 @@ from typing import Any
 import pyarrow as pa
 
 from signalroom.auth.roles import Scope
+from signalroom.store import analysis_reads
 from signalroom.store.analysis_reads import topic_names
 from signalroom.store.common_filters import Filters
-from signalroom.store.identity_reads import PersonSummary
 from signalroom.store.scope_sql import scope_condition
 from signalroom.store.warehouse import Store
 
@@ -100,32 +100,14 @@ def export_interactions(store: Store, q: InteractionQuery, out: Path, fmt: str) 
     column per stage) to ``out``; how many were written."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
-    con = store.connection
-    stages = [r[0] for r in con.execute("SELECT DISTINCT stage FROM stage_results ORDER BY stage").fetchall()]
-    stage_columns = "".join(
-        f", (SELECT s.result FROM stage_results s WHERE s.source = i.source AND s.id = i.id "
-        f"AND s.stage = '{stage}') AS \"{stage}\""
-        for stage in stages
-        if stage.replace("_", "").isalnum()
-    )
     where, params = _where(q)
     # COPY takes no parameters: the matching keys go through a registered table instead.
-    keys = con.execute(f"SELECT i.source, i.id {_FROM}{where}", params).fetchall()
-    query = (
-        "SELECT i.*, a.analysed_at, a.run_id AS analysis_run, a.purpose_text, a.flags AS analysis_flags, "
-        "r.method AS reason_method, r.topic_id AS reason_topic, r.sub_topic_id AS reason_sub_topic, "
-        "r.confidence AS reason_confidence, r.unexplained AS reason_unexplained"
-        f"{stage_columns} {_FROM} LEFT JOIN interaction_analysis a ON a.source = i.source AND a.id = i.id "
-        "SEMI JOIN export_keys k ON k.source = i.source AND k.id = i.id ORDER BY i.started_at, i.source, i.id"
-    )
-    options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER"}[fmt]
-    target = str(out).replace("'", "''")
-    con.register("export_keys", _keys_table(keys))
+    keys = store.connection.execute(f"SELECT i.source, i.id {_FROM}{where}", params).fetchall()
+    store.connection.register("export_keys", _keys_table(keys))
     try:
-        con.execute(f"COPY ({query}) TO '{target}' ({options})")
+        return analysis_reads.export_interactions(store, out, fmt, within="export_keys")
     finally:
-        con.unregister("export_keys")
-    return len(keys)
+        store.connection.unregister("export_keys")
 
 
 def interaction_owner(store: Store, source: str, interaction_id: str) -> tuple[str | None, str | None] | None:
@@ -175,30 +157,6 @@ def people_named(store: Store, text: str, limit: int = 20) -> list[int]:
         [pattern, pattern, limit],
     ).fetchall()
     return [int(r[0]) for r in rows]
-
-
-def person_summaries(store: Store, person_ids: list[int]) -> list[PersonSummary]:
-    """These people (as `customers list` shows them), in the order given."""
-    if not person_ids:
-        return []
-    marks = ", ".join("?" for _ in person_ids)
-    rows = store.connection.execute(
-        "SELECT p.person_id, p.name, p.anchor_kind || ':' || p.anchor_value, p.identifiers, p.profiles, p.shared, "
-        "coalesce(c.interactions, 0), coalesce(c.channels, []), c.first_contact, c.last_contact FROM persons p "
-        "LEFT JOIN (SELECT r.person_id, count(*) AS interactions, list(DISTINCT i.channel ORDER BY i.channel) "
-        "AS channels, min(i.started_at) AS first_contact, max(i.started_at) AS last_contact "
-        "FROM record_persons r JOIN interactions i ON i.source = r.source AND i.id = r.record_id "
-        f"WHERE r.record_kind = 'interaction' AND r.person_id IN ({marks}) GROUP BY r.person_id) c "
-        f"USING (person_id) WHERE p.person_id IN ({marks})",
-        [*person_ids, *person_ids],
-    ).fetchall()
-    found = {
-        int(r[0]): PersonSummary(
-            int(r[0]), r[1], r[2], int(r[3]), int(r[4]), bool(r[5]), int(r[6]), list(r[7]), r[8], r[9]
-        )
-        for r in rows
-    }
-    return [found[p] for p in person_ids if p in found]
 
 
 def filter_options(store: Store, q: InteractionQuery) -> dict[str, list[Any]]:

@@ -16,7 +16,13 @@ from signalroom.journeys.context import ContextError, build_card
 from signalroom.journeys.identifiers import IdentifierError, candidates, parse_typed
 from signalroom.journeys.identity import phone_region
 from signalroom.store import interaction_lists as lists
-from signalroom.store.identity_reads import find_identifiers, list_people, person_by_number, person_detail
+from signalroom.store.identity_reads import (
+    find_identifiers,
+    list_people,
+    person_by_number,
+    person_detail,
+    person_summaries,
+)
 from signalroom.store.warehouse import Store
 
 TIMELINE_LIMIT = 200
@@ -49,7 +55,7 @@ def search(store: Store, q: str | None, *, limit: int = 20) -> list[dict[str, An
     if typed is None and len(text) >= 2:
         for person_id in lists.people_named(store, text, limit):
             matched.setdefault(person_id, "name")
-    people = lists.person_summaries(store, list(matched)[:limit])
+    people = person_summaries(store, list(matched)[:limit])
     return [{**p.to_dict(), "matched": matched[p.person_id]} for p in people]
 
 
