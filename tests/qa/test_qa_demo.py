@@ -11,28 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from signalroom.cli.app import app
-from signalroom.demo import DemoConfig, generate
-from signalroom.ingest.loader import Loader
-from signalroom.pipeline.analyze import analyze
 from signalroom.qa.agents import agent_consistency
 from signalroom.qa.run import score
 from signalroom.store import Store
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("qa-demo")
-    out = work / "demo"
-    generate(DemoConfig(out=out))
-    db = work / "w.duckdb"
-    with Store.open(db) as store:
-        Loader(store, resolve_identities=True).ingest([out], fmt="jsonl", source="demo")
-        analyze(store, tier="fast")
-        report = score(store)
-    assert report.interactions == 3667 and not report.sync.errors
-    return out, db
 
 
 def test_every_disclosure_skipper_is_flagged_and_at_most_one_other_agent(month: tuple[Path, Path]) -> None:

@@ -22,9 +22,6 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from signalroom.cli.qa_risk import risk_command
-from signalroom.demo import DemoConfig, generate
-from signalroom.ingest.loader import Loader
-from signalroom.pipeline.analyze import analyze
 from signalroom.qa.risk import (
     CriterionRisk,
     RiskConfig,
@@ -34,7 +31,6 @@ from signalroom.qa.risk import (
     p_catch_any,
     sample_size,
 )
-from signalroom.qa.run import score
 from signalroom.store import Store
 
 runner = CliRunner()
@@ -216,19 +212,6 @@ def test_bad_input_is_named(small: Path, args: list[str], message: str) -> None:
     assert message in " ".join(result.stderr.split())
     with pytest.raises(RiskError):
         RiskConfig(sample_rate=float("nan"))
-
-
-@pytest.fixture(scope="module")
-def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("risk-demo")
-    out = work / "demo"
-    generate(DemoConfig(out=out))
-    db = work / "w.duckdb"
-    with Store.open(db) as store:
-        Loader(store, resolve_identities=True).ingest([out], fmt="jsonl", source="demo")
-        analyze(store, tier="fast")
-        score(store)
-    return out, db
 
 
 def test_demo_month_disclosure_prevalence_and_the_skippers(month: tuple[Path, Path]) -> None:
