@@ -7,17 +7,12 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from centre_fixtures import PASSWORD, Centre
-from signalroom.actions.actions import STATUSES, create_action, update_action
-from signalroom.api.app import create_app
-from signalroom.api.state import ServeSettings
-from signalroom.store import Store
+from signalroom.actions.actions import STATUSES
 
 ROLES = ("admin", "analyst", "qa", "supervisor", "advisor", "advisor2", "executive")
 
@@ -168,17 +163,6 @@ def test_signal_page_shows_the_signal_and_only_visible_interactions(
     assert "/interactions/" not in html and forms(html) == []
     assert "No action yet." in html
     assert shared_client.get("/signals/999").status_code == 404
-
-
-@pytest.fixture
-def done_client(centre: Centre) -> Iterator[TestClient]:
-    """An action done in the middle of the demo's month: its card has an impact chart."""
-    with Store.open(centre.db) as store:
-        create_action(store, by="analyst", signal_id=centre.facts["signal_id"], when=datetime(2026, 3, 1, tzinfo=UTC))
-        update_action(store, 1, by="analyst", status="in_progress", when=datetime(2026, 3, 2, tzinfo=UTC))
-        update_action(store, 1, by="analyst", status="done", when=datetime(2026, 3, 15, 12, tzinfo=UTC))
-    with TestClient(create_app(ServeSettings(db=centre.db)), follow_redirects=False) as test_client:
-        yield test_client
 
 
 def test_done_cards_chart_their_impact(done_client: TestClient, centre: Centre) -> None:

@@ -3,17 +3,11 @@ errors, and that each user sees only what their role and scope allow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from centre_fixtures import Centre
-from signalroom.actions.actions import create_action, update_action
-from signalroom.api.app import create_app
-from signalroom.api.state import ServeSettings
 from signalroom.store import Store
 from signalroom.store.signals import get_signal
 
@@ -285,17 +279,6 @@ def test_comments_and_evidence_within_scope(client: TestClient, centre: Centre) 
     assert [(e["id"], e["note"]) for e in seen] == [(centre.facts["advisor_interaction"], "typical")]
     moved = client.patch(f"{API}/actions/1", json={"status": "in_progress"}, headers=supervisor).json()
     assert [e["id"] for e in moved["evidence"]] == [centre.facts["advisor_interaction"]]
-
-
-@pytest.fixture
-def done_client(centre: Centre) -> Iterator[TestClient]:
-    """An action done in the middle of the demo's month, so its impact has days before and after."""
-    with Store.open(centre.db) as store:
-        create_action(store, by="analyst", signal_id=centre.facts["signal_id"], when=datetime(2026, 3, 1, tzinfo=UTC))
-        update_action(store, 1, by="analyst", status="in_progress", when=datetime(2026, 3, 2, tzinfo=UTC))
-        update_action(store, 1, by="analyst", status="done", when=datetime(2026, 3, 15, 12, tzinfo=UTC))
-    with TestClient(create_app(ServeSettings(db=centre.db))) as test_client:
-        yield test_client
 
 
 def test_impact_after_done(done_client: TestClient, centre: Centre) -> None:
