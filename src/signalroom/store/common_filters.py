@@ -29,7 +29,7 @@ class Filters:
         """The common filters' values by name (to make a query that extends them)."""
         return {f.name: getattr(self, f.name) for f in fields(Filters)}
 
-    def conditions(self, *, reason_column: str) -> tuple[list[str], list[Any]]:
+    def conditions(self, *, reason_column: str = "r.topic_id") -> tuple[list[str], list[Any]]:
         """SQL conditions over interactions ``i`` (and the column holding their reason)."""
         clauses: list[str] = []
         params: list[Any] = []

@@ -29,7 +29,7 @@ class InteractionQuery(Filters):
 
 
 def _where(q: InteractionQuery) -> tuple[str, list[Any]]:
-    clauses, params = q.conditions(reason_column="r.topic_id")
+    clauses, params = q.conditions()
     if not q.scope.everything:
         visible, visible_params = scope_condition(q.scope)
         clauses.append(visible)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from signalroom.store.common_filters import LOCAL_DAY
+from signalroom.store.common_filters import LOCAL_DAY, Filters
 from signalroom.store.warehouse import Store
 
 GROUP_COLUMNS = {"agent": "i.agent_id", "team": "i.agent_team", "queue": "i.queue"}
@@ -30,18 +30,13 @@ class AnswerFilter:
     date_to: date | None = None
 
     def where(self) -> tuple[str, list[object]]:
-        clauses: list[str] = ["TRUE"]
-        params: list[object] = []
+        days, day_params = Filters(date_from=self.date_from, date_to=self.date_to).conditions()
+        clauses: list[str] = ["TRUE", *days]
+        params: list[object] = [*day_params]
         for column, value in (("a.scorecard_id", self.scorecard_id), ("a.criterion_id", self.criterion_id)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        if self.date_from is not None:
-            clauses.append(f"{LOCAL_DAY} >= ?")
-            params.append(self.date_from)
-        if self.date_to is not None:
-            clauses.append(f"{LOCAL_DAY} <= ?")
-            params.append(self.date_to)
         return " AND ".join(clauses), params
 
 
