@@ -14,6 +14,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from starlette.requests import HTTPConnection
 
 from signalroom.api import cache
 from signalroom.api.errors import ApiError, LoginRequired
@@ -29,16 +30,26 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def app_state(request: Request) -> AppState:
+def app_state(request: HTTPConnection) -> AppState:
     state: AppState = request.app.state.signalroom
     return state
+
+
+def stores_nothing(endpoint: Any) -> Any:
+    """Marks a route that is not a GET but writes nothing to the store (a live-session message):
+    it neither waits for the single writer's lock nor throws the cached results away."""
+    endpoint.stores_nothing = True
+    return endpoint
 
 
 def get_store(request: Request) -> Iterator[Store]:
     """The request's store; a request that changes something holds the single writer's lock."""
     state = app_state(request)
     store = state.request_store()
-    writes = request.method not in SAFE_METHODS
+    route = request.scope.get("route")
+    writes = request.method not in SAFE_METHODS and not getattr(
+        getattr(route, "endpoint", None), "stores_nothing", False
+    )
     if writes:
         state.write_lock.acquire()
     try:
@@ -51,6 +62,8 @@ def get_store(request: Request) -> Iterator[Store]:
                 cache.clear()
                 if state.warm_up is not None:
                     state.warm_up.ask()
+                if state.assist is not None:
+                    state.assist.mark_stale()
             state.write_lock.release()
         store.close()
 
@@ -82,10 +95,9 @@ async def _csrf_from_form(request: Request) -> str | None:
     return None
 
 
-async def authenticate(request: Request, store: StoreDep) -> Auth:
-    """Who is asking: a bearer token, else the session cookie. A cookie-authenticated request that
-    changes something must carry the session's CSRF token (header or form field)."""
-    header = request.headers.get("authorization", "")
+def identify(store: Store, connection: HTTPConnection) -> Auth:
+    """Who is asking: a bearer token, else the session cookie."""
+    header = connection.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -94,15 +106,22 @@ async def authenticate(request: Request, store: StoreDep) -> Auth:
         if user is None:
             raise LoginRequired("the API token is not valid: unknown, revoked, or its user is disabled")
         return Auth(user, "token")
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = connection.cookies.get(SESSION_COOKIE)
     session = auth.session_for(store, cookie) if cookie else None
     if session is None:
         raise LoginRequired()
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER) or await _csrf_from_form(request)
-        if not sent or not hmac.compare_digest(sent, session.csrf_token):
-            raise ApiError(403, f"missing or wrong CSRF token: send the page's token as {CSRF_HEADER} or csrf_token")
     return Auth(session.user, "session", session.csrf_token)
+
+
+async def authenticate(request: Request, store: StoreDep) -> Auth:
+    """Who is asking (:func:`identify`). A cookie-authenticated request that changes something must
+    carry the session's CSRF token (header or form field)."""
+    found = identify(store, request)
+    if found.via == "session" and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER) or await _csrf_from_form(request)
+        if not sent or not hmac.compare_digest(sent, found.csrf_token or ""):
+            raise ApiError(403, f"missing or wrong CSRF token: send the page's token as {CSRF_HEADER} or csrf_token")
+    return found
 
 
 AuthDep = Annotated[Auth, Depends(authenticate)]

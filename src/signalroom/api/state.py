@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signalroom.api.warm import WarmUp
+from signalroom.assist.hub import AssistHub
 from signalroom.auth.ratelimit import LoginLimiter
 from signalroom.store.warehouse import Store
 
@@ -26,6 +27,8 @@ class ServeSettings:
     # Keep the busiest pages' costly parts computed: at start and after every write
     # (`signalroom serve` does; api/warm.py).
     warm_up: bool = False
+    # Analyse and score each finished live session as soon as it is stored (docs/assist.md).
+    assist_analyse: bool = True
 
 
 @dataclass(kw_only=True)
@@ -35,6 +38,7 @@ class AppState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     warm_up: WarmUp | None = None  # while serving with settings.warm_up
+    assist: AssistHub | None = None  # the live sessions (made with the app)
 
     def request_store(self) -> Store:
         """A store over a connection of its own (a DuckDB cursor), so requests read side by side."""

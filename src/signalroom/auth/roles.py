@@ -31,6 +31,10 @@ QA_READ = (Role.ADMIN, Role.ANALYST, Role.QA, Role.SUPERVISOR)
 DISPUTE = (Role.ADMIN, Role.QA, Role.SUPERVISOR, Role.ADVISOR)
 COACHING = (Role.ADMIN, Role.ANALYST, Role.QA, Role.SUPERVISOR, Role.ADVISOR)
 ADMIN_ONLY = (Role.ADMIN,)
+# Live assist: a platform streams with an admin's token, an advisor streams their own calls;
+# supervisors (their teams), QA and admins watch the live sessions and alerts.
+ASSIST_STREAM = (Role.ADMIN, Role.SUPERVISOR, Role.ADVISOR)
+ASSIST_WATCH = (Role.ADMIN, Role.QA, Role.SUPERVISOR)
 
 
 @dataclass(frozen=True, kw_only=True)

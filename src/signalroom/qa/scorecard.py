@@ -82,6 +82,17 @@ class NotApplicable(_Strict):
     said: PhraseSpec | None = None  # e.g. the customer asks to end the call
 
 
+class RealTime(_Strict):
+    """Marks a criterion for live sessions (docs/assist.md#compliance-nudges): the agent is nudged
+    while the criterion can still be met. A phrase criterion nudges when it is not yet met
+    ``after_seconds`` into the interaction (and before its ``within_seconds`` run out); a sequence
+    criterion nudges when ``when`` is said (or its ``then`` happens) before its ``first``."""
+
+    nudge: str = Field(min_length=1, max_length=300)  # what the agent is told
+    after_seconds: float | None = Field(default=None, ge=0)
+    when: PhraseSpec | None = None
+
+
 class _Criterion(_Strict):
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=1)
@@ -90,6 +101,31 @@ class _Criterion(_Strict):
     auto_fail: bool = False  # failing it fails the whole interaction
     applies_to: Applicability | None = None
     not_applicable_when: NotApplicable | None = None
+    realtime: RealTime | None = None
+
+    @model_validator(mode="after")
+    def _realtime_fits(self) -> _Criterion:
+        live, kind = self.realtime, getattr(self, "kind", "")
+        if live is None:
+            return self
+        if kind == "phrase":
+            if getattr(self, "expect", "present") != "present":
+                raise ValueError("realtime: only a phrase that must be present can be nudged for")
+            if live.after_seconds is None:
+                raise ValueError("realtime: a phrase criterion needs after_seconds")
+            within = getattr(self, "within_seconds", None)
+            if within is not None and live.after_seconds >= within:
+                raise ValueError(
+                    f"realtime: after_seconds {live.after_seconds:g} is not before within_seconds {within:g}"
+                )
+            if live.when is not None:
+                raise ValueError("realtime: when is for sequence criteria")
+        elif kind == "sequence":
+            if live.after_seconds is not None:
+                raise ValueError("realtime: after_seconds is for phrase criteria")
+        else:
+            raise ValueError(f"realtime: a {kind} criterion cannot be checked live (phrase and sequence can)")
+        return self
 
 
 class PhraseCriterion(_Criterion, PhraseSpec):
