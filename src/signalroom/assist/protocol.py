@@ -106,10 +106,11 @@ _IN_SESSION: TypeAdapter[Any] = TypeAdapter(InSession)
 TYPES = ("start", "turn", "event", "tick", "end")
 
 
-def _problem(exc: ValidationError) -> str:
+def _problem(exc: ValidationError, kind: str) -> str:
     parts = []
     for error in exc.errors()[:5]:
-        where = ".".join(str(p) for p in error["loc"] if p not in TYPES) or "message"
+        loc = error["loc"][1:] if error["loc"][:1] == (kind,) else error["loc"]  # the union's tag first
+        where = ".".join(str(p) for p in loc) or "message"
         parts.append(f"{where}: {error['msg']}")
     return "; ".join(parts)
 
@@ -134,5 +135,5 @@ def parse(raw: str | bytes | dict[str, Any], *, in_session: bool = False) -> Sta
             data
         )
     except ValidationError as exc:
-        raise ProtocolError(f"{kind} message: {_problem(exc)}") from None
+        raise ProtocolError(f"{kind} message: {_problem(exc, kind)}") from None
     return message

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from signalroom.auth.roles import (
     ADMIN_ONLY,
+    ASSIST_WATCH,
     COACHING,
     MANAGE_ACTIONS,
     QA_READ,
@@ -36,6 +37,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("Interactions", "/interactions", READ_INTERACTIONS),
     ("QA", "/qa", QA_READ),
     ("Agents", "/agents", COACHING),
+    ("Live", "/live", ASSIST_WATCH),
     ("Settings", "/settings", (Role.ADMIN, Role.ANALYST, Role.QA)),
     ("Audit", "/audit", ADMIN_ONLY),
 )
