@@ -15,10 +15,12 @@ from signalroom.assist.live_reason import LiveReason
 from signalroom.assist.nudges import ComplianceState, Nudge
 from signalroom.assist.protocol import End, EventIn, ProtocolError, SessionInfo, Tick, TurnIn
 from signalroom.assist.types import Suggestion
+from signalroom.store.assist_reads import OPENING_TURNS
 
 SOURCE = "assist"  # where finished sessions are stored
 MAX_TURNS = 5_000  # a live session longer than this is not a conversation
 SUGGESTIONS = 3
+REASON_TURNS = OPENING_TURNS
 Status = Literal["live", "ended", "dropped", "failed"]
 
 
@@ -134,9 +136,13 @@ class LiveSession:
         return turn
 
     def _refresh(self, speaker: str) -> None:
-        if speaker == "customer":
-            said = " ".join(text for who, text in self._conversation if who == "customer")
-            self.reason = self.assistant.reasons.predict(said) or self.reason
+        # What the agent says rarely changes what resolves the issue: suggestions follow the
+        # customer (and keep the agent's words as context), which halves the work per session.
+        if speaker != "customer":
+            return
+        said = [text for who, text in self._conversation if who == "customer"]
+        if len(said) <= REASON_TURNS or self.reason is None:  # the reason is learned from, and settled by, the opening turns
+            self.reason = self.assistant.reasons.predict(" ".join(said)) or self.reason
         self.suggestions = self.assistant.suggester.suggest(
             self._conversation,
             collection=self.info.collection,
