@@ -89,7 +89,7 @@ def test_stats_json(loaded: tuple[Path, Path]) -> None:
     stats = json.loads(result.stdout)
     last_load = stats.pop("last_load")
     assert stats == {
-        "schema_version": 17,
+        "schema_version": 18,
         "interactions": 2,
         "turns": 6,
         "call_events": 4,

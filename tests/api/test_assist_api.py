@@ -262,3 +262,48 @@ def test_the_http_fallback_streams_a_session_too(live: tuple[TestClient, Centre]
     gone = client.post("/api/v1/assist/sessions/http-1/messages", json={"type": "end"}, headers=headers)
     assert gone.status_code == 404 and "has ended, or never started" in gone.json()["error"]["message"]
     assert client.get("/api/v1/assist/status", headers=centre.people["admin"].headers).json()["live_sessions"] == 0
+
+
+def test_assist_simulate_replays_recorded_calls_against_a_real_server(centre: Centre, tmp_path: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from live_server import serve
+
+    advisor = centre.people["advisor"]
+    calls = []
+    for n in range(3):
+        turns = [
+            {"speaker": "agent", "text": "Hello, how can I help?", "offset_ms": 0},
+            {"speaker": "customer", "text": "My card was declined abroad at the hotel", "offset_ms": 4000},
+            {"speaker": "customer", "text": "I want to cancel my account if this keeps happening", "offset_ms": 38000},
+            {"speaker": "agent", "text": "I've lifted the block, it will work now", "offset_ms": 45000},
+        ]
+        calls.append({"kind": "interaction", "id": f"rec-{n}", "channel": "voice", "direction": "inbound",
+                      "started_at": "2026-03-30T10:00:00+00:00", "customer": {"id": centre.facts["customer_id"]},
+                      "agent": {"id": advisor.agent_id, "team": centre.facts["team"]}, "turns": turns})  # fmt: skip
+    path = tmp_path / "calls.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in calls))
+    with serve(centre.db) as url:
+        done = subprocess.run(
+            [sys.executable, "-m", "signalroom.cli", "assist", "simulate", str(path), "--speed", "max", "--url", url,
+             "--token", advisor.token, "--concurrency", "3", "--json"],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert report["summary"]["sessions"] == 3 and report["summary"]["failed"] == 0
+        assert report["summary"]["turns"] == 12 and report["summary"]["latency_ms"]["p99"] is not None
+        first = next(s for s in report["sessions"] if s["session"] == "sim-rec-0")
+        assert first["status"] == "ended" and first["alerts"] == ["cancel_intent"]
+        assert first["nudges"] == ["recording-disclosure: open", "recording-disclosure: missed"] or first["nudges"] == [
+            "recording-disclosure: open"
+        ]
+        refused = subprocess.run(
+            [sys.executable, "-m", "signalroom.cli", "assist", "simulate", str(path), "--url", url, "--token", "nope", "--json"],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert refused.returncode == 1
+        errors = {s["error"] for s in json.loads(refused.stdout)["sessions"]}
+        assert errors == {"the API token is not valid: unknown, revoked, or its user is disabled"}

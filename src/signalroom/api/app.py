@@ -3,6 +3,7 @@ one embedded store (docs/serve.md)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -13,10 +14,11 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 from signalroom import __version__
-from signalroom.api import errors
+from signalroom.api import cache, errors
 from signalroom.api.limits import BodyLimit
 from signalroom.api.state import AppState, ServeSettings
 from signalroom.api.warm import WarmUp
+from signalroom.assist.hub import AssistHub
 from signalroom.auth.ratelimit import LoginLimiter
 from signalroom.store.warehouse import Store
 
@@ -33,11 +35,13 @@ API_ROUTERS = (
     "actions",
     "routing",
     "webhooks",
+    "knowledge",
     "interactions",
     "customers",
     "ingest",
     "qa",
     "agents",
+    "assist",
 )
 PAGE_ROUTERS = (
     "login",
@@ -50,6 +54,7 @@ PAGE_ROUTERS = (
     "agents",
     "settings",
     "audit",
+    "live",
 )
 UPLOAD_PATHS = (f"{API_PREFIX}/ingest",)
 
@@ -95,12 +100,25 @@ def create_app(settings: ServeSettings | None = None, *, store: Store | None = N
         limiter=LoginLimiter(max_failures=settings.login_max_failures, window_s=settings.login_window_s),
     )
 
+    def after_assist_write() -> None:
+        cache.clear()
+        if state.warm_up is not None:
+            state.warm_up.ask()
+
+    state.assist = AssistHub(
+        state.request_store, state.write_lock, after_write=after_assist_write, analyse=settings.assist_analyse
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.warm_up:
             state.warm_up = WarmUp(state.request_store)
             state.warm_up.start()
+            assert state.assist is not None
+            threading.Thread(target=state.assist.assistant, name="assist-learn", daemon=True).start()
         yield
+        if state.assist is not None:
+            state.assist.close()
         if state.warm_up is not None:
             state.warm_up.stop()
             state.warm_up = None

@@ -6,11 +6,13 @@ import typer
 
 from signalroom.cli import (
     actions,
+    assist,
     customers,
     demo,
     episodes,
     export,
     interactions,
+    knowledge,
     qa,
     quarantine,
     routing,
@@ -59,6 +61,8 @@ app.add_typer(actions.app, name="actions")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(surveys.app, name="surveys")
 app.add_typer(users.app, name="users")
+app.add_typer(knowledge.app, name="kb")
+app.add_typer(assist.app, name="assist")
 
 
 def main() -> None:
