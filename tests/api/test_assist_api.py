@@ -301,7 +301,8 @@ def test_assist_simulate_replays_recorded_calls_against_a_real_server(centre: Ce
             "recording-disclosure: open"
         ]
         refused = subprocess.run(
-            [sys.executable, "-m", "signalroom.cli", "assist", "simulate", str(path), "--url", url, "--token", "nope", "--json"],
+            [sys.executable, "-m", "signalroom.cli", "assist", "simulate", str(path), "--url", url,
+             "--token", "nope", "--json"],
             capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         assert refused.returncode == 1

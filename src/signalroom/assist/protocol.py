@@ -135,5 +135,5 @@ def parse(raw: str | bytes | dict[str, Any], *, in_session: bool = False) -> Sta
             data
         )
     except ValidationError as exc:
-        raise ProtocolError(f"{kind} message: {_problem(exc, kind)}") from None
+        raise ProtocolError(f"{kind} message: {_problem(exc, str(kind))}") from None
     return message

@@ -141,7 +141,8 @@ class LiveSession:
         if speaker != "customer":
             return
         said = [text for who, text in self._conversation if who == "customer"]
-        if len(said) <= REASON_TURNS or self.reason is None:  # the reason is learned from, and settled by, the opening turns
+        # The reason is learned from, and settled by, the opening turns.
+        if len(said) <= REASON_TURNS or self.reason is None:
             self.reason = self.assistant.reasons.predict(" ".join(said)) or self.reason
         self.suggestions = self.assistant.suggester.suggest(
             self._conversation,
