@@ -173,3 +173,36 @@ def test_advisor_cannot_reach_another_advisors_interactions(context: Any, live: 
     assert listed and {item["agent_id"] for item in listed} == {own_agent}
     page.goto(f"{base}/interactions")
     assert other not in page.locator("main").inner_text()
+
+
+def test_supervisor_sees_a_live_alert_pushed_to_the_live_page(context: Any, live: tuple[str, Centre]) -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import orjson
+    from websockets.asyncio.client import connect
+
+    base, centre = live
+    page = _page(context, live, "supervisor")
+    page.goto(base + "/live")
+    page.wait_for_selector('#live-status[data-state="live"]')
+    advisor = centre.people["advisor"]
+    start = {"type": "start", "session": {"id": "browser-live-1", "channel": "chat", "customer": {"id": "C1"},
+                                          "agent": {"id": advisor.agent_id, "team": centre.facts["team"]}}}  # fmt: skip
+    said = {"type": "turn", "speaker": "customer", "text": "I want to cancel my account today", "offset_ms": 1000}
+
+    async def stream() -> list[str]:
+        url = base.replace("http://", "ws://") + "/api/v1/assist/ws"
+        answers = []
+        async with connect(url, additional_headers={"Authorization": f"Bearer {advisor.token}"}) as ws:
+            for message in (start, said, {"type": "end"}):
+                await ws.send(orjson.dumps(message).decode())
+                answers.append(orjson.loads(await ws.recv())["type"])
+        return answers
+
+    # Playwright's sync API holds this thread's event loop: the platform streams from another thread.
+    with ThreadPoolExecutor(1) as platform:
+        assert platform.submit(lambda: asyncio.run(stream())).result(60) == ["started", "update", "ended"]
+    alert = page.wait_for_selector('#live-alerts li[data-kind="cancel_intent"][data-session="browser-live-1"]')
+    assert "intends to cancel" in alert.inner_text()
+    assert page.js_errors == []
