@@ -186,7 +186,8 @@ def test_sockets_are_authenticated_and_role_checked(live: tuple[TestClient, Cent
         assert ws.receive_json()["code"] == "not_authenticated"
     with client.websocket_connect("/api/v1/assist/ws", headers=centre.people["executive"].headers) as ws:
         error = ws.receive_json()
-    assert error["code"] == "forbidden" and "an executive may not" not in error["message"]
+    assert error == {"type": "error", "code": "forbidden",
+                     "message": "an executive may not do this: it is for admin, supervisor, advisor"}  # fmt: skip
     with client.websocket_connect("/api/v1/assist/watch", headers=centre.people["advisor"].headers) as ws:
         assert ws.receive_json()["code"] == "forbidden"
     # An advisor streams only their own calls.
@@ -297,9 +298,8 @@ def test_assist_simulate_replays_recorded_calls_against_a_real_server(centre: Ce
         assert report["summary"]["turns"] == 12 and report["summary"]["latency_ms"]["p99"] is not None
         first = next(s for s in report["sessions"] if s["session"] == "sim-rec-0")
         assert first["status"] == "ended" and first["alerts"] == ["cancel_intent"]
-        assert first["nudges"] == ["recording-disclosure: open", "recording-disclosure: missed"] or first["nudges"] == [
-            "recording-disclosure: open"
-        ]
+        # Not said by 30 s (a tick through the silence opens it), still open when the call ends at 45 s.
+        assert first["nudges"] == ["recording-disclosure: open"]
         refused = subprocess.run(
             [sys.executable, "-m", "signalroom.cli", "assist", "simulate", str(path), "--url", url,
              "--token", "nope", "--json"],

@@ -8,15 +8,14 @@ from typing import Any
 
 from signalroom.assist.protocol import SessionInfo
 from signalroom.journeys.context import ContextError, build_card
+from signalroom.journeys.identifiers import KINDS
 from signalroom.journeys.identity import IdentityLookupError, find_person
 from signalroom.store import assist_reads
 from signalroom.store.warehouse import Store
 
-_KINDS = ("id", "email", "phone", "handle", "account")
-
 
 def _person(store: Store, info: SessionInfo) -> int | None:
-    for kind in _KINDS:
+    for kind in KINDS:  # strongest first
         value = getattr(info.customer, kind)
         if value:
             with contextlib.suppress(IdentityLookupError):

@@ -161,7 +161,7 @@ class LiveSession:
             self.ended_at = max(ended, self.started_at)
             if message is not None and message.outcome is not None:
                 self.outcome = message.outcome.model_dump(exclude_none=True)
-            self._compliance.clock(self.clock_ms)
+            self.nudges += self._compliance.clock(self.clock_ms)  # those that ran out at the end
         return self.record()
 
     def record(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Body, Path, Request, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from signalroom.api.deps import Auth, CurrentUser, allow, app_state, identify, stores_nothing
+from signalroom.api.deps import Auth, CurrentUser, RoleGate, allow, app_state, identify, stores_nothing
 from signalroom.api.errors import ApiError
 from signalroom.api.services import assist as service
 from signalroom.assist.hub import AssistHub
@@ -120,8 +120,8 @@ async def _socket_user(websocket: WebSocket, roles: tuple[Role, ...]) -> User | 
             host = websocket.headers.get("host")
             if origin is not None and origin.split("://", 1)[-1] != host:
                 problem = f"a socket opened with a session cookie must come from this site, not {origin}"
-        if problem is None and found.user.role not in roles:
-            problem = f"a {found.user.role.value} may not do this: it is for {', '.join(r.value for r in roles)}"
+        if problem is None:
+            RoleGate(roles)(found.user)  # the HTTP routes' own rule and message
     except ApiError as exc:
         problem = exc.message
     finally:
